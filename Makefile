@@ -1,0 +1,73 @@
+# kubernaut.testinfra: throwaway integration-test infrastructure for Go services.
+#   make test-integration-datastorage   PostgreSQL + pgvector, then go test (bundled example by default)
+#   make test-integration-ai            Redis, then go test
+#   make test                           the collection's own tests (lint, unit, integration)
+# Extra ansible-playbook arguments pass through ARGS, e.g.
+#   make test-integration-datastorage ARGS='-e testinfra_repo_dir=$HOME/src/kubernaut'
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+ARGS ?=
+PYTEST_ARGS ?=
+BIN := $(VENV)/bin
+STATE := .testinfra
+LINK := $(STATE)/collections/ansible_collections/kubernaut/testinfra
+
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export PATH := $(CURDIR)/$(BIN):$(PATH):/usr/local/go/bin
+export ANSIBLE_FORCE_COLOR ?= $(if $(CI),0,1)
+
+SERVICES := datastorage ai
+.PHONY: help venv prepare $(addprefix test-integration-,$(SERVICES)) test-integration-all cleanup \
+        lint unit integration test clean
+
+help:
+	@sed -n 's/^#   //p' Makefile
+
+$(BIN)/.installed: requirements.txt
+	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; \
+	  else echo "python3-venv is missing: apt-get install python3-venv" >&2; exit 1; fi; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(LINK):
+	@mkdir -p $(dir $@) && ln -sfn ../../../.. $@
+
+venv: $(BIN)/.installed $(LINK)
+
+# Host preparation runs again whenever its role changes; it is idempotent.
+$(STATE)/prepared: $(BIN)/.installed $(LINK) playbooks/prepare_host.yml $(wildcard roles/prepare_host/*/*)
+	$(BIN)/ansible-playbook playbooks/prepare_host.yml
+	@touch $@
+
+prepare: $(STATE)/prepared
+
+$(addprefix test-integration-,$(SERVICES)): test-integration-%: prepare
+	$(BIN)/ansible-playbook playbooks/$*.yml $(ARGS)
+
+test-integration-all: prepare
+	@failed=0; for s in $(SERVICES); do $(MAKE) --no-print-directory test-integration-$$s || failed=$$((failed+1)); done; \
+	  echo "services failed: $$failed"; exit $$failed
+
+cleanup: venv
+	$(BIN)/ansible-playbook playbooks/cleanup.yml $(ARGS)
+
+lint: venv
+	$(BIN)/ansible-lint --profile production
+
+unit: venv
+	$(BIN)/python -m pytest tests/unit -q $(PYTEST_ARGS)
+
+integration: prepare
+	$(BIN)/python -m pytest tests/integration -q $(PYTEST_ARGS)
+
+test: prepare
+	$(BIN)/ansible-lint --profile production
+	$(BIN)/python -m pytest tests -q $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(STATE) $(VENV)

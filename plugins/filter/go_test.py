@@ -1,0 +1,50 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) kubernaut maintainers
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0.txt)
+# SPDX-License-Identifier: Apache-2.0
+
+"""Filters that summarise ``go test -json`` output.
+
+Documentation lives in the sidecar files ``go_test_summary.yml`` and
+``go_test_summary_text.yml``; the parsing is in
+``module_utils/gotest.py``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+try:
+    from collections.abc import Mapping
+except ImportError:  # pragma: no cover - Python 2
+    from collections import Mapping
+
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest import (
+    parse_go_test_json,
+    summary_text,
+)
+
+
+def go_test_summary(stdout, rc=None):
+    """Summarise ``go test -json`` stdout (see ``parse_go_test_json``)."""
+    return parse_go_test_json(stdout, rc=rc)
+
+
+def go_test_summary_text(summary, title=None, max_names=20):
+    """Render a ``go_test_summary`` result as short human-readable text.
+
+    Raw ``go test -json`` stdout is accepted too and parsed first.
+    """
+    if not isinstance(summary, Mapping):
+        summary = parse_go_test_json(summary)
+    return summary_text(summary, title=title, max_names=max_names)
+
+
+class FilterModule(object):
+    """kubernaut.testinfra go test filters."""
+
+    def filters(self):
+        return {
+            "go_test_summary": go_test_summary,
+            "go_test_summary_text": go_test_summary_text,
+        }

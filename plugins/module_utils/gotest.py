@@ -1,0 +1,525 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) kubernaut maintainers
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0.txt)
+# SPDX-License-Identifier: Apache-2.0
+
+"""Parse ``go test -json`` output into a compact, counted summary.
+
+Pure standard library, no Ansible imports, so it can be used from filter
+plugins, modules and unit tests alike.
+
+Counting rules
+--------------
+* Plain ``testing`` packages are counted per *leaf* test: a test that has
+  subtests (``t.Run``) is represented by its subtests, so ``TestX`` with three
+  ``t.Run`` cases counts 3.  A parent is only counted itself (as one failure)
+  when it failed while none of its subtests did (e.g. ``t.Error`` in the parent
+  body after the subtests).
+* Ginkgo v2 suites run through ``go test`` are one Go test that calls
+  ``RunSpecs``.  When Ginkgo's end-of-suite report is found in that test's
+  output, the Go test is replaced by Ginkgo's spec numbers:
+  ``passed`` = Passed, ``failed`` = Failed, ``skipped`` = Pending + Skipped
+  (Skipped already includes specs filtered out by focus or label filters), so
+  ``total`` equals the ``M`` of ``Ran N of M Specs``.  Failures of suite-level
+  nodes (``[BeforeSuite]``, ``[AfterSuite]``, ...) are not part of Ginkgo's
+  Failed number; each one listed under ``Summarizing N Failures:`` is added as
+  one extra failure so that a failed suite never reports ``failed == 0``.
+* Tests that started but never reported a result (go test timeout, crash,
+  truncated output) count as failed unless their package passed.
+* A package that failed without any failed test to show for it (TestMain
+  ``os.Exit(1)``, Ginkgo's programmatic-focus exit code 197, ...) adds one
+  failure named ``<package> [package failed]`` (or ``[programmatic focus]``).
+* Packages without test files are flagged ``no_tests`` and not counted.
+  Packages that fail to build are flagged ``build_failed`` and not counted
+  (their tests are unknown); the compiler output goes to ``build_errors``.
+* With ``-count`` > 1 a test is counted once (its last result wins).
+
+Failed test names
+-----------------
+* plain tests: ``<import path>.<TestName>[/<subtest>...]``, e.g.
+  ``example.com/m/pkg.TestFoo/sub_case``;
+* Ginkgo specs: ``<import path> <spec text as in Ginkgo's failure summary>``,
+  e.g. ``example.com/m/test/integration/datastorage Datastorage embeddings
+  [It] rejects wrong dimension``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import re
+
+MAX_BUILD_ERRORS = 40
+MAX_NON_JSON = 40
+
+_ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_TIMEOUT_MARK = "panic: test timed out after"
+_BUILD_FAILED_RE = re.compile(r"\[(?:build|setup) failed\]")
+_GO_ERROR_LINE_RE = re.compile(r"^\S+\.go:\d+(?::\d+)?: ")
+
+# Ginkgo v2 end-of-suite report (after stripping ANSI colours):
+#   Summarizing 4 Failures:            / Summarizing 1 Failure:
+#     [FAIL] Datastorage embeddings [It] rejects wrong dimension
+#     /path/to/file_test.go:18
+#     [PANICKED!] ... / [TIMEDOUT] ... / [INTERRUPTED] ... / [ABORTED] ...
+#   Ran 6 of 9 Specs in 0.203 seconds
+#   FAIL! -- 2 Passed | 4 Failed | 1 Pending | 2 Skipped
+#   SUCCESS! -- 3 Passed | 0 Failed | 1 Flaked | 0 Pending | 0 Skipped
+#   FAIL! -- A BeforeSuite node failed so all tests were skipped.
+_GINKGO_SUITE_START = "Running Suite: "
+_GINKGO_FOCUS_EXIT = "PASS | FOCUSED"
+_GINKGO_SUMMARY_RE = re.compile(r"^Summarizing \d+ Failures?:\s*$")
+_GINKGO_FAILURE_RE = re.compile(
+    r"^\s+\[(?:FAIL|PANICKED!?|TIMEDOUT|INTERRUPTED|ABORTED)\]\s(.*)$")
+_GINKGO_RAN_RE = re.compile(r"^Ran (\d+) of (\d+) Specs? in ")
+_GINKGO_STATUS_RE = re.compile(r"^(SUCCESS!|FAIL!)")
+_GINKGO_COUNTS_LINE_RE = re.compile(r"\d+ Passed \| \d+ Failed")
+_GINKGO_COUNT_RE = re.compile(r"(\d+) (Passed|Failed|Flaked|Repeated|Pending|Skipped)\b")
+
+
+def strip_ansi(text):
+    """Return ``text`` without ANSI colour/style escape sequences."""
+    return _ANSI_RE.sub("", text)
+
+
+class _Test:
+    """One ``go test`` test (or subtest) as seen in the event stream."""
+
+    def __init__(self, name):
+        self.name = name
+        self.status = None  # "pass" | "fail" | "skip" | None (never finished)
+        self.chunks = []
+
+    @property
+    def output(self):
+        """The test's output with colour codes removed."""
+        return strip_ansi("".join(self.chunks))
+
+
+class _Package:
+    """One Go package (``Package`` field) as seen in the event stream."""
+
+    def __init__(self, name):
+        self.name = name
+        self.tests = {}
+        self.status = None  # "pass" | "fail" | "skip" | None
+        self.elapsed = None
+        self.chunks = []
+        self.build_failed = False
+        self.timed_out = False
+
+    def test(self, name):
+        """Return the :class:`_Test` called ``name``, creating it on first use."""
+        if name not in self.tests:
+            self.tests[name] = _Test(name)
+        return self.tests[name]
+
+
+class _Collector:
+    """Accumulates events; knows nothing about counting."""
+
+    def __init__(self):
+        self.packages = {}
+        self.build_errors = []
+        self.build_fail_events = 0
+        self.non_json = []
+
+    def package(self, name):
+        """Return the :class:`_Package` called ``name``, creating it on first use."""
+        if name not in self.packages:
+            self.packages[name] = _Package(name)
+        return self.packages[name]
+
+    def add_event(self, event):
+        """Record one decoded ``test2json`` event."""
+        action = event.get("Action")
+        if action == "build-output":
+            self.build_errors.extend(_text_lines(event.get("Output")))
+            return
+        if action == "build-fail":
+            self.build_fail_events += 1
+            return
+        name = event.get("Package")
+        if not isinstance(name, str) or not name:
+            return
+        self._add_package_event(self.package(name), event, action)
+
+    @staticmethod
+    def _add_package_event(pkg, event, action):
+        test_name = event.get("Test")
+        test = pkg.test(test_name) if isinstance(test_name, str) and test_name else None
+        if action == "output":
+            text = event.get("Output")
+            if not isinstance(text, str):
+                return
+            (test.chunks if test else pkg.chunks).append(text)
+            if _TIMEOUT_MARK in text:
+                pkg.timed_out = True
+            if test is None and _BUILD_FAILED_RE.search(text):
+                pkg.build_failed = True
+        elif action in ("pass", "fail", "skip"):
+            if test is not None:
+                test.status = action
+                return
+            pkg.status = action
+            pkg.elapsed = _as_float(event.get("Elapsed"))
+            if event.get("FailedBuild"):
+                pkg.build_failed = True
+
+    def add_non_json(self, line, in_build_block):
+        """Record a stdout line that is not a ``test2json`` event."""
+        if len(self.non_json) < MAX_NON_JSON:
+            self.non_json.append(line)
+        if in_build_block or _GO_ERROR_LINE_RE.match(line):
+            self.build_errors.append(line)
+
+
+def _as_float(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _text_lines(text):
+    """Split ``text`` into right-trimmed, non-empty lines."""
+    if not isinstance(text, str):
+        return []
+    return [line.rstrip() for line in text.splitlines() if line.strip()]
+
+
+def _input_lines(stdout):
+    """Normalise str / bytes / list-of-lines / None into a list of str lines."""
+    if stdout is None:
+        return []
+    if isinstance(stdout, bytes):
+        stdout = stdout.decode("utf-8", "replace")
+    if isinstance(stdout, (list, tuple)):
+        lines = []
+        for item in stdout:
+            lines.extend(_input_lines(item))
+        return lines
+    if not isinstance(stdout, str):
+        stdout = str(stdout)
+    return stdout.splitlines()
+
+
+def _collect(stdout):
+    """Decode every line of ``stdout`` into a :class:`_Collector`."""
+    collector = _Collector()
+    in_build_block = False
+    for raw in _input_lines(stdout):
+        line = raw.rstrip()
+        if not line.strip():
+            continue
+        event = _decode(line)
+        if event is not None:
+            in_build_block = False
+            collector.add_event(event)
+            continue
+        if line.startswith("# "):
+            in_build_block = True
+        collector.add_non_json(line, in_build_block)
+    return collector
+
+
+def _decode(line):
+    """Return the event dict encoded in ``line``, or None if it is not one."""
+    if not line.lstrip().startswith("{"):
+        return None
+    try:
+        event = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    if isinstance(event, dict) and isinstance(event.get("Action"), str):
+        return event
+    return None
+
+
+def parse_ginkgo_report(text):
+    """Parse Ginkgo v2's end-of-suite report out of a test's output.
+
+    ``text`` must already be free of ANSI codes.  Returns None when no
+    ``Ran N of M Specs`` line is found, else a dict with ``passed``,
+    ``failed``, ``skipped``, ``total`` and ``failed_names`` (spec texts as
+    printed under ``Summarizing N Failures:``).
+    """
+    lines = text.splitlines()
+    ran_at = None
+    for index, line in enumerate(lines):
+        if _GINKGO_RAN_RE.match(line):
+            ran_at = index
+    if ran_at is None:
+        return None
+    match = _GINKGO_RAN_RE.match(lines[ran_at])
+    ran, total_specs = int(match.group(1)), int(match.group(2))
+    tail = lines[ran_at + 1:ran_at + 4]
+    return _ginkgo_totals(ran, total_specs, _ginkgo_status(tail), _ginkgo_counts(tail),
+                          _ginkgo_failures(lines))
+
+
+def _ginkgo_status(lines):
+    """``SUCCESS!`` or ``FAIL!`` from the line after ``Ran N of M Specs``."""
+    match = _GINKGO_STATUS_RE.match(lines[0]) if lines else None
+    return match.group(1) if match else None
+
+
+def _ginkgo_counts(lines):
+    """``{"Passed": n, "Failed": n, ...}`` from the first counts line.
+
+    Usually ``FAIL! -- 2 Passed | 4 Failed | 1 Pending | 2 Skipped``; with
+    several special failure reasons Ginkgo puts the counts on the next line.
+    """
+    for line in lines:
+        if _GINKGO_COUNTS_LINE_RE.search(line):
+            return dict((label, int(number)) for number, label in _GINKGO_COUNT_RE.findall(line))
+    return {}
+
+
+def _ginkgo_failures(lines):
+    """Spec texts listed in the last ``Summarizing N Failures:`` block."""
+    names = []
+    in_block = False
+    for line in lines:
+        if _GINKGO_SUMMARY_RE.match(line):
+            names, in_block = [], True
+            continue
+        if not in_block:
+            continue
+        match = _GINKGO_FAILURE_RE.match(line)
+        if match:
+            names.append(" ".join(match.group(1).split()))
+        elif _GINKGO_RAN_RE.match(line):
+            in_block = False
+    return names
+
+
+def _ginkgo_totals(ran, total_specs, status, counts, failure_names):
+    """Turn Ginkgo's numbers into passed/failed/skipped/total.
+
+    ``skipped`` is Pending + Skipped, topped up to ``Ran N of M``'s M.  Each
+    failure listed under ``Summarizing`` beyond Ginkgo's Failed number is a
+    suite-level node (``[BeforeSuite]``, ``[AfterSuite]``, ...) and is added.
+    """
+    if "Passed" in counts:
+        passed = counts.get("Passed", 0)
+        failed = counts.get("Failed", 0)
+        skipped = counts.get("Pending", 0) + counts.get("Skipped", 0)
+    else:  # e.g. "FAIL! -- A BeforeSuite node failed so all tests were skipped."
+        passed = ran if status == "SUCCESS!" else 0
+        failed = skipped = 0
+    skipped += max(0, total_specs - passed - failed - skipped)
+    failed = max(failed, len(failure_names))
+    return {
+        "passed": passed,
+        "failed": failed,
+        "skipped": skipped,
+        "total": passed + failed + skipped,
+        "failed_names": failure_names,
+    }
+
+
+def _ancestors(name):
+    """``a/b/c`` -> [``a``, ``a/b``]."""
+    parts = name.split("/")
+    return ["/".join(parts[:i]) for i in range(1, len(parts))]
+
+
+def _outcome(test, pkg):
+    """Final result of a test; unfinished tests fail unless the package passed."""
+    if test.status in ("pass", "fail", "skip"):
+        return test.status
+    return "pass" if pkg.status == "pass" else "fail"
+
+
+def _plain_results(pkg):
+    """Yield ``(test name, outcome)`` for the tests that count in ``pkg``.
+
+    Leaf tests always count; a parent test only counts when it failed while
+    none of its subtests did.
+    """
+    outcomes = dict((name, _outcome(test, pkg)) for name, test in pkg.tests.items())
+    parents, failing_parents = set(), set()
+    for name, outcome in outcomes.items():
+        for ancestor in _ancestors(name):
+            if ancestor in outcomes:
+                parents.add(ancestor)
+                if outcome == "fail":
+                    failing_parents.add(ancestor)
+    for name, outcome in outcomes.items():
+        if name not in parents or (outcome == "fail" and name not in failing_parents):
+            yield name, outcome
+
+
+def _ginkgo_reports(pkg):
+    """``{test name: report or None}`` for the tests that ran a Ginkgo suite."""
+    reports = {}
+    for name, test in pkg.tests.items():
+        text = test.output
+        if _GINKGO_SUITE_START in text:
+            reports[name] = parse_ginkgo_report(text)
+    return reports
+
+
+def _summarize_package(pkg):
+    """Count one package; returns (package dict, failed names)."""
+    counts = {"pass": 0, "fail": 0, "skip": 0}
+    failed_names = []
+    reports = _ginkgo_reports(pkg)
+    for report in reports.values():
+        if report is not None:
+            counts["pass"] += report["passed"]
+            counts["fail"] += report["failed"]
+            counts["skip"] += report["skipped"]
+            failed_names.extend("%s %s" % (pkg.name, spec) for spec in report["failed_names"])
+    for name, outcome in _plain_results(pkg):
+        if reports.get(name) is None:
+            counts[outcome] += 1
+            if outcome == "fail":
+                failed_names.append("%s.%s" % (pkg.name, name))
+
+    if pkg.status == "fail" and not counts["fail"] and not pkg.build_failed:
+        counts["fail"] += 1
+        failed_names.append("%s [%s]" % (pkg.name, _package_failure_reason(pkg)))
+
+    total = counts["pass"] + counts["fail"] + counts["skip"]
+    return {
+        "name": pkg.name,
+        "framework": "ginkgo" if reports else "testing",
+        "passed": counts["pass"],
+        "failed": counts["fail"],
+        "skipped": counts["skip"],
+        "elapsed": pkg.elapsed if pkg.elapsed is not None else 0.0,
+        "build_failed": pkg.build_failed,
+        "no_tests": total == 0 and not pkg.build_failed and pkg.status in ("pass", "skip"),
+        "timed_out": pkg.timed_out,
+    }, failed_names
+
+
+def _package_failure_reason(pkg):
+    text = "".join(test.output for test in pkg.tests.values()) + strip_ansi("".join(pkg.chunks))
+    if _GINKGO_FOCUS_EXIT in text:
+        return "programmatic focus"
+    if pkg.timed_out:
+        return "timed out"
+    return "package failed"
+
+
+def _as_rc(rc):
+    if rc is None or isinstance(rc, bool):
+        return None
+    try:
+        return int(rc)
+    except (TypeError, ValueError):
+        return None
+
+
+def summary_state(summary):
+    """One-word-ish state of a summary: PASSED, FAILED, BUILD FAILED, NO TESTS, TIMED OUT."""
+    if summary.get("build_failed"):
+        return "BUILD FAILED"
+    if summary.get("timed_out"):
+        return "TIMED OUT"
+    if summary.get("failed"):
+        return "FAILED"
+    if not summary.get("total"):
+        return "NO TESTS"
+    return "PASSED" if summary.get("ok") else "FAILED"
+
+
+def parse_go_test_json(stdout, rc=None):
+    """Summarise the stdout of ``go test -json``.
+
+    :param stdout: the command's stdout (str, bytes, or a list of lines such
+        as Ansible's ``stdout_lines``); non-JSON lines are tolerated.
+    :param rc: the command's exit code, if known (affects ``ok`` only).
+    :returns: dict with ``passed``, ``failed``, ``skipped``, ``total``,
+        ``failed_names``, ``packages``, ``build_failed``, ``build_errors``,
+        ``no_tests``, ``timed_out``, ``duration``, ``ok``, ``non_json``, plus
+        ``rc`` (int or None) and ``state`` (see :func:`summary_state`).
+    """
+    collector = _collect(stdout)
+    packages, failed_names = [], []
+    for pkg in collector.packages.values():
+        info, names = _summarize_package(pkg)
+        packages.append(info)
+        failed_names.extend(names)
+    passed = sum(p["passed"] for p in packages)
+    failed = sum(p["failed"] for p in packages)
+    skipped = sum(p["skipped"] for p in packages)
+    total = passed + failed + skipped
+    build_failed = bool(collector.build_fail_events) or any(p["build_failed"] for p in packages)
+    timed_out = any(p["timed_out"] for p in packages)
+    rc = _as_rc(rc)
+    summary = {
+        "passed": passed,
+        "failed": failed,
+        "skipped": skipped,
+        "total": total,
+        "failed_names": failed_names,
+        "packages": packages,
+        "build_failed": build_failed,
+        "build_errors": collector.build_errors[:MAX_BUILD_ERRORS],
+        "no_tests": total == 0,
+        "timed_out": timed_out,
+        "duration": round(sum(p["elapsed"] for p in packages), 3),
+        "ok": rc in (0, None) and failed == 0 and not build_failed and total > 0 and not timed_out,
+        "non_json": collector.non_json,
+        "rc": rc,
+    }
+    summary["state"] = summary_state(summary)
+    return summary
+
+
+def _plural(count, word):
+    return "%d %s%s" % (count, word, "" if count == 1 else "s")
+
+
+def summary_text(summary, title=None, max_names=20):
+    """Render a summary from :func:`parse_go_test_json` as compact ASCII text.
+
+    Example::
+
+        datastorage: FAILED - 9 tests: 2 passed, 4 failed, 3 skipped in 0.21s
+          failed:
+            - example.com/m/test/integration/datastorage Datastorage [It] ...
+    """
+    summary = summary or {}
+    try:
+        max_names = max(0, int(max_names))
+    except (TypeError, ValueError):
+        max_names = 20
+    state = summary.get("state") or summary_state(summary)
+    head = "%s: %s - %s: %d passed, %d failed, %d skipped in %.2fs" % (
+        title or "go test", state, _plural(summary.get("total", 0), "test"),
+        summary.get("passed", 0), summary.get("failed", 0), summary.get("skipped", 0),
+        summary.get("duration", 0.0) or 0.0)
+    rc = summary.get("rc")
+    if rc not in (0, None):
+        head += " (exit code %s)" % rc
+    lines = [head]
+    lines.extend(_name_block("failed", summary.get("failed_names") or [], max_names))
+    packages = summary.get("packages") or []
+    lines.extend(_name_block("timed out", [p["name"] for p in packages if p.get("timed_out")], max_names))
+    lines.extend(_name_block("build failed", [p["name"] for p in packages if p.get("build_failed")], max_names))
+    lines.extend(_text_block("build errors", summary.get("build_errors") or []))
+    if state != "PASSED" and not summary.get("build_errors"):
+        lines.extend(_text_block("other output", (summary.get("non_json") or [])[:10]))
+    return "\n".join(lines)
+
+
+def _name_block(label, names, max_names):
+    if not names:
+        return []
+    lines = ["  %s:" % label]
+    lines.extend("    - %s" % name for name in names[:max_names])
+    if len(names) > max_names:
+        lines.append("    ... and %d more" % (len(names) - max_names))
+    return lines
+
+
+def _text_block(label, text_lines):
+    if not text_lines:
+        return []
+    return ["  %s:" % label] + ["    %s" % line.replace("\t", "    ") for line in text_lines]

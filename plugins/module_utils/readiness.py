@@ -1,0 +1,110 @@
+# -*- coding: utf-8 -*-
+# Copyright: kubernaut.testinfra contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Helpers shared by the readiness modules: a bounded wait loop, version
+comparison and the tail of a container's log for error messages."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+import time
+
+
+class NotReady(Exception):
+    """The backend did not answer yet; the wait loop tries again."""
+
+
+class Fatal(Exception):
+    """The backend answered with an error that waiting will not fix."""
+
+
+def version_tuple(text):
+    """'0.8.0' -> (0, 8, 0); '17.2 (Debian 17.2-1)' -> (17, 2); '' -> ()."""
+    match = re.match(r"\s*v?(\d+(?:\.\d+)*)", str(text or ""))
+    if not match:
+        return ()
+    return tuple(int(part) for part in match.group(1).split("."))
+
+
+def version_at_least(found, minimum):
+    """True when version string ``found`` is at least ``minimum`` (empty minimum: True)."""
+    want = version_tuple(minimum)
+    if not want:
+        return True
+    have = version_tuple(found)
+    width = max(len(have), len(want))
+    return have + (0,) * (width - len(have)) >= want + (0,) * (width - len(want))
+
+
+def container_state(module, container, podman="podman"):
+    """Return (running, status) of a container, or (None, '') when it cannot be inspected."""
+    if not container:
+        return None, ""
+    rc, out, dummy = module.run_command(
+        [podman, "container", "inspect", "--format", "{{.State.Running}} {{.State.Status}}", container])
+    if rc != 0:
+        return False, "missing"
+    running, dummy, status = out.strip().partition(" ")
+    return running == "true", status
+
+
+def log_tail(module, container, lines=25, podman="podman"):
+    """The last lines of a container's log (stdout and stderr), for error messages."""
+    if not container:
+        return ""
+    rc, out, err = module.run_command([podman, "logs", "--tail", str(lines), container])
+    if rc != 0:
+        return "(no log: %s)" % (err.strip() or "podman logs failed")
+    return (out + err).strip()
+
+
+def wait_until(probe, timeout, interval=0.2, on_retry=None):
+    """Call ``probe()`` until it returns, raising NotReady to retry, for at most ``timeout`` seconds.
+
+    ``on_retry(last_error)`` is called between attempts and may raise Fatal (for example when the
+    container has exited). Returns ``(result, attempts, seconds)``; raises NotReady with the last
+    reason when the time is up.
+    """
+    start = time.monotonic()
+    attempts = 0
+    last = None
+    while True:
+        attempts += 1
+        try:
+            return probe(), attempts, round(time.monotonic() - start, 3)
+        except NotReady as exc:
+            last = exc
+        if time.monotonic() - start >= timeout:
+            raise NotReady("not ready after %ss (%d attempts); last error: %s" % (timeout, attempts, last))
+        if on_retry is not None:
+            on_retry(last)
+        time.sleep(interval)
+
+
+def exited_check(module, container, podman="podman", every=1.0):
+    """An ``on_retry`` callback that raises Fatal once the container is no longer running.
+
+    It looks at most once per ``every`` seconds so a fast wait loop does not spawn podman constantly.
+    """
+    state = {"next": 0.0}
+
+    def check(dummy_error):
+        now = time.monotonic()
+        if not container or now < state["next"]:
+            return
+        state["next"] = now + every
+        running, status = container_state(module, container, podman)
+        if running is False:
+            raise Fatal("container %s is not running (%s)" % (container, status))
+
+    return check
+
+
+def fail_with_log(module, msg, container, podman="podman", **extra):
+    """fail_json with the container's log tail appended to the message."""
+    tail = log_tail(module, container, podman=podman)
+    if tail:
+        msg = "%s\n--- last lines of the log of container %s ---\n%s" % (msg, container, tail)
+    module.fail_json(msg=msg, log_tail=tail, **extra)

@@ -1,0 +1,289 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: kubernaut.testinfra contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: preflight
+short_description: Check a service's test run can start, and build its go test command line
+version_added: "0.1.0"
+description:
+  - Runs before anything is provisioned, so that bad input fails with one clear message naming
+    the fix and leaves nothing behind.
+  - Checks that the Go module directory exists and holds C(go.mod), that Go (and Podman, when
+    backends are needed) are installed, that every package pattern matches packages with tests,
+    and that the host ports the backends will publish are free.
+  - Returns the C(go test) argument vector, with C(-json), C(-count=1) (integration results must
+    not come from Go's test cache; a C(-count) flag given by the user wins) and C(-timeout), wrapped
+    in coreutils C(timeout) so a hanging build is bounded too.
+author:
+  - kubernaut.testinfra contributors
+options:
+  service:
+    description: Service name, for messages.
+    type: str
+    default: service
+  repo_dir:
+    description: The Go module directory of the service (C(testinfra_repo_dir)).
+    type: str
+    default: ""
+  packages:
+    description: Package patterns to test, relative to O(repo_dir), for example C(./test/integration/ai/...).
+    type: list
+    elements: str
+    required: true
+  go:
+    description: The Go executable.
+    type: str
+    default: go
+  go_test_flags:
+    description: Extra flags for C(go test), for example C(-v) or C(-run=TestCache).
+    type: list
+    elements: str
+    default: []
+  go_test_timeout:
+    description: The C(go test -timeout) value (a Go duration such as C(5m)).
+    type: str
+    default: 5m
+  build_grace:
+    description: Seconds added to O(go_test_timeout) for the outer bound that also covers compiling.
+    type: int
+    default: 300
+  podman:
+    description: Podman executable to check for, or an empty string when no backend needs it.
+    type: str
+    default: podman
+  ports:
+    description: Host ports the backends will publish; each is checked to be free.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      backend:
+        description: Backend name, for the message.
+        type: str
+        required: true
+      host:
+        description: Address the port is bound to.
+        type: str
+        default: 127.0.0.1
+      port:
+        description: The port.
+        type: int
+        required: true
+      variable:
+        description: The variable that sets this port, named in the message.
+        type: str
+        default: ""
+notes:
+  - Supports check mode; it only reads.
+"""
+
+EXAMPLES = r"""
+- name: Check inputs and build the go test command line
+  kubernaut.testinfra.preflight:
+    service: datastorage
+    repo_dir: "{{ testinfra_repo_dir }}"
+    packages: [./test/integration/datastorage/...]
+    go_test_timeout: 5m
+    ports:
+      - {backend: pgvector, port: 5432, variable: pgvector_port}
+  register: preflight
+"""
+
+RETURN = r"""
+argv:
+  description: The full command line to run the tests, from C(repo_dir).
+  returned: success
+  type: list
+  elements: str
+  sample: [timeout, --kill-after=30, "600", go, test, -json, -count=1, -timeout=5m, ./test/integration/ai/...]
+go_version:
+  description: Output of C(go version).
+  returned: success
+  type: str
+test_packages:
+  description: Import paths of the packages with tests.
+  returned: success
+  type: list
+  elements: str
+controller:
+  description:
+    - C(<pid>:<start time>) of the ansible-playbook process running this play (empty if unknown). Stored in
+      resource labels so that M(kubernaut.testinfra.podman_reap) can tell the resources of dead runs.
+  returned: success
+  type: str
+  sample: "41234:912345"
+"""
+
+import errno
+import os
+import re
+import socket
+
+from ansible.module_utils.basic import AnsibleModule
+
+DURATION = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s|us|ns)")
+UNIT_SECONDS = {"h": 3600, "m": 60, "s": 1, "ms": 0.001, "us": 1e-6, "ns": 1e-9}
+
+
+def go_duration_seconds(text):
+    """'1h30m' -> 5400; None when it is not a Go duration."""
+    text = str(text).strip()
+    parts = DURATION.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        return None
+    return sum(float(n) * UNIT_SECONDS[u] for n, u in parts)
+
+
+def controller():
+    """'<pid>:<start time>' of the ansible-playbook process above this module; '' when not found."""
+    pid = os.getppid()
+    for dummy in range(12):
+        try:
+            with open("/proc/%d/cmdline" % pid, "rb") as handle:
+                cmd = handle.read().split(b"\0")
+            with open("/proc/%d/stat" % pid) as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except (IOError, OSError, ValueError, IndexError):
+            return ""
+        if any(os.path.basename(part).startswith(b"ansible-playbook") for part in cmd[:2]):
+            return "%d:%s" % (pid, fields[19])
+        if int(fields[1]) <= 1:
+            return ""
+        pid = int(fields[1])
+    return ""
+
+
+def check_repo(module):
+    params = module.params
+    where = "for service %s" % params["service"]
+    repo = params["repo_dir"]
+    if not repo:
+        module.fail_json(msg="testinfra_repo_dir is not set %s: pass -e testinfra_repo_dir=/path/to/your/go/module"
+                         % where)
+    if not os.path.isdir(repo):
+        module.fail_json(msg="testinfra_repo_dir %s does not exist (%s): pass -e testinfra_repo_dir=<directory "
+                         "holding your service's go.mod>" % (repo, where))
+    if not os.path.isfile(os.path.join(repo, "go.mod")):
+        module.fail_json(msg="testinfra_repo_dir %s is not a Go module (no go.mod) %s: point it at the "
+                         "directory holding go.mod" % (repo, where))
+
+
+def find_tool(module, name, fix):
+    path = module.get_bin_path(name)
+    if not path and not os.path.isabs(name):
+        fallback = "/usr/local/go/bin/go" if name == "go" else ""
+        path = fallback if fallback and os.access(fallback, os.X_OK) else None
+    if not path:
+        module.fail_json(msg="%s not found on PATH: %s" % (name, fix))
+    return path
+
+
+def check_packages(module, go):
+    """Every pattern must match at least one package, and together they must hold tests."""
+    params = module.params
+    fmt = "{{.ImportPath}}\t{{len .TestGoFiles}}\t{{len .XTestGoFiles}}\t{{if .Error}}{{.Error}}{{end}}"
+    rc, out, err = module.run_command([go, "list", "-e", "-f", fmt] + params["packages"], cwd=params["repo_dir"])
+    hint = "check the packages of service %s (testinfra_services.%s.packages)" % (params["service"], params["service"])
+    if rc != 0:
+        module.fail_json(msg="go list %s failed in %s: %s\n%s" % (" ".join(params["packages"]), params["repo_dir"],
+                                                                  err.strip(), hint))
+    unmatched = re.findall(r'"([^"]+)" matched no packages', err)
+    if unmatched:
+        module.fail_json(msg="package pattern %s matches no Go package in %s: %s"
+                         % (", ".join(unmatched), params["repo_dir"], hint))
+    with_tests, errors = [], []
+    for line in out.splitlines():
+        path, dummy, rest = line.partition("\t")
+        fields = rest.split("\t")
+        if len(fields) >= 3 and fields[2]:
+            errors.append("%s: %s" % (path, fields[2]))
+        elif len(fields) >= 2 and (fields[0] != "0" or fields[1] != "0"):
+            with_tests.append(path)
+    if errors:
+        module.fail_json(msg="cannot load packages in %s:\n  %s\n%s" % (params["repo_dir"], "\n  ".join(errors), hint))
+    if not with_tests:
+        module.fail_json(msg="no test files in %s under %s: %s" % (" ".join(params["packages"]), params["repo_dir"], hint))
+    return with_tests
+
+
+def check_ports(module):
+    for item in module.params["ports"]:
+        family = socket.AF_INET6 if ":" in item["host"] else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.bind((item["host"], item["port"]))
+        except socket.error as exc:
+            if exc.errno != errno.EADDRINUSE:
+                module.fail_json(msg="cannot bind %s:%s for %s: %s" % (item["host"], item["port"], item["backend"], exc))
+            fix = "choose a free one with -e %s=<port>" % item["variable"] if item["variable"] else "choose another port"
+            module.fail_json(msg="port %s:%s for %s is already in use (another server, or a run left behind: "
+                             "`make cleanup` removes ours): stop it or %s"
+                             % (item["host"], item["port"], item["backend"], fix))
+        finally:
+            sock.close()
+
+
+def build_argv(module, go):
+    params = module.params
+    seconds = go_duration_seconds(params["go_test_timeout"])
+    if seconds is None:
+        module.fail_json(msg="timeout %r of service %s is not a Go duration: use a value such as 5m or 90s"
+                         % (params["go_test_timeout"], params["service"]))
+    flags = list(params["go_test_flags"])
+    has = lambda name: any(f == name or f.startswith(name + "=") for f in flags)  # noqa: E731
+    argv = [go, "test"]
+    argv += [] if has("-json") else ["-json"]
+    argv += [] if has("-count") else ["-count=1"]
+    argv += [] if has("-timeout") else ["-timeout=" + params["go_test_timeout"]]
+    argv += flags + params["packages"]
+    wrapper = module.get_bin_path("timeout")
+    if wrapper:
+        argv = [wrapper, "--kill-after=30", str(int(seconds) + params["build_grace"])] + argv
+    return argv
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            service=dict(type="str", default="service"),
+            repo_dir=dict(type="str", default=""),
+            packages=dict(type="list", elements="str", required=True),
+            go=dict(type="str", default="go"),
+            go_test_flags=dict(type="list", elements="str", default=[]),
+            go_test_timeout=dict(type="str", default="5m"),
+            build_grace=dict(type="int", default=300),
+            podman=dict(type="str", default="podman"),
+            ports=dict(type="list", elements="dict", default=[], options=dict(
+                backend=dict(type="str", required=True),
+                host=dict(type="str", default="127.0.0.1"),
+                port=dict(type="int", required=True),
+                variable=dict(type="str", default=""),
+            )),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    if not params["packages"]:
+        module.fail_json(msg="service %s lists no packages: set testinfra_services.%s.packages"
+                         % (params["service"], params["service"]))
+    check_repo(module)
+    go = find_tool(module, params["go"], "install Go (https://go.dev/dl/) or run `make prepare`, "
+                   "or set testinfra_go=/path/to/go")
+    if params["podman"]:
+        find_tool(module, params["podman"], "install Podman (apt-get install podman) or run `make prepare`")
+    dummy, go_version, dummy = module.run_command([go, "version"])
+    test_packages = check_packages(module, go)
+    check_ports(module)
+    module.exit_json(changed=False, argv=build_argv(module, go), go_version=go_version.strip(),
+                     test_packages=test_packages, controller=controller())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: kubernaut.testinfra contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: redis_ready
+short_description: Wait for Redis to answer PING and check its version in one step
+version_added: "0.1.0"
+description:
+  - Waits, for a bounded time, until Redis answers C(PING) over TCP from the controller (Podman
+    healthchecks need systemd timers and are not used).
+  - Authenticates when a password is given and checks the server version against a minimum.
+  - On failure the message carries the tail of the container's log.
+author:
+  - kubernaut.testinfra contributors
+requirements:
+  - redis (redis-py) on the controller
+options:
+  host:
+    description: Address to connect to.
+    type: str
+    default: 127.0.0.1
+  port:
+    description: TCP port published for Redis.
+    type: int
+    default: 6379
+  password:
+    description:
+      - Password (C(requirepass)). When omitted, C(REDIS_PASSWORD) from the task's environment is used;
+        empty for none.
+    type: str
+  timeout:
+    description: Seconds to wait for the first successful PING.
+    type: float
+    default: 30
+  container:
+    description: Podman container running the server, for its state and log.
+    type: str
+  min_version:
+    description: Lowest acceptable Redis version.
+    type: str
+    default: "6.2"
+notes:
+  - Supports check mode; it changes nothing.
+"""
+
+EXAMPLES = r"""
+- name: Wait for Redis
+  kubernaut.testinfra.redis_ready:
+    port: 6379
+    container: ai-redis
+    min_version: "7.0"
+"""
+
+RETURN = r"""
+version:
+  description: Redis server version from C(INFO server).
+  returned: success
+  type: str
+  sample: 7.2.5
+ready_seconds:
+  description: Seconds until the first successful PING.
+  returned: success
+  type: float
+attempts:
+  description: Connection attempts made.
+  returned: success
+  type: int
+"""
+
+import os
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.readiness import (
+    Fatal, NotReady, exited_check, fail_with_log, version_at_least, wait_until)
+
+try:
+    import redis
+    HAS_REDIS = True
+    REDIS_ERROR = None
+except ImportError:
+    HAS_REDIS = False
+    REDIS_ERROR = traceback.format_exc()
+
+
+def ping(params):
+    client = redis.Redis(host=params["host"], port=params["port"], password=params["password"] or os.environ.get("REDIS_PASSWORD") or None,
+                         socket_connect_timeout=2, socket_timeout=2)
+    try:
+        client.ping()
+        return client.info("server")
+    except redis.exceptions.AuthenticationError as exc:
+        raise Fatal("authentication failed (%s): check redis_password" % exc)
+    except redis.exceptions.ResponseError as exc:
+        if "NOAUTH" in str(exc) or "WRONGPASS" in str(exc):
+            raise Fatal("authentication failed (%s): check redis_password" % exc)
+        raise NotReady(str(exc))
+    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError) as exc:
+        raise NotReady(str(exc) or exc.__class__.__name__)
+    finally:
+        client.close()
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            host=dict(type="str", default="127.0.0.1"),
+            port=dict(type="int", default=6379),
+            password=dict(type="str", no_log=True),
+            timeout=dict(type="float", default=30),
+            container=dict(type="str"),
+            min_version=dict(type="str", default="6.2"),
+        ),
+        supports_check_mode=True,
+    )
+    if not HAS_REDIS:
+        module.fail_json(msg=missing_required_lib("redis (pip install redis)"), exception=REDIS_ERROR)
+    params = module.params
+    container = params["container"]
+    where = "Redis at %s:%s" % (params["host"], params["port"])
+    try:
+        info, attempts, seconds = wait_until(lambda: ping(params), params["timeout"],
+                                             on_retry=exited_check(module, container))
+    except NotReady as exc:
+        fail_with_log(module, "%s did not answer PING: %s. Raise redis_ready_timeout if the host is slow."
+                      % (where, exc), container)
+    except Fatal as exc:
+        fail_with_log(module, "%s cannot be used: %s" % (where, exc), container)
+    version = str(info.get("redis_version", ""))
+    if not version_at_least(version, params["min_version"]):
+        fail_with_log(module, "%s runs Redis %s, older than the minimum %s: use a newer redis_image or "
+                      "lower redis_min_version" % (where, version, params["min_version"]), container)
+    module.exit_json(changed=False, version=version, ready_seconds=seconds, attempts=attempts)
+
+
+if __name__ == "__main__":
+    main()

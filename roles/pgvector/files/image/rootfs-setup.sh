@@ -1,0 +1,25 @@
+#!/bin/sh
+# Run inside the freshly bootstrapped rootfs (mmdebstrap customize hook:
+#   chroot "$1" /bin/sh /usr/local/share/kubernaut/rootfs-setup.sh)
+# to finish it the way the official postgres image's Dockerfile does.
+set -eu
+
+PG_MAJOR="$(ls /usr/lib/postgresql | sort -n | tail -n 1)"
+sample="/usr/share/postgresql/$PG_MAJOR/postgresql.conf.sample"
+
+# Listen on all addresses in clusters made by initdb (Debian's default is
+# 'localhost', which would make the published port useless).
+sed -ri "s!^#?(listen_addresses)\s*=\s*\S+.*!\1 = '*'!" "$sample"
+grep -q "^listen_addresses = '\*'" "$sample"
+
+mkdir -p /docker-entrypoint-initdb.d /var/lib/postgresql/data /run/postgresql
+chown -R postgres:postgres /var/lib/postgresql /run/postgresql
+# 1777/3777 like upstream, so `--user` with an arbitrary uid still works
+chmod 1777 /var/lib/postgresql/data
+chmod 3777 /run/postgresql
+
+# the entrypoint needs these at run time
+for tool in bash setpriv getent find initdb pg_ctl postgres psql gunzip; do
+	PATH="$PATH:/usr/lib/postgresql/$PG_MAJOR/bin" command -v "$tool" > /dev/null \
+		|| { echo "rootfs-setup: $tool missing from the image" >&2; exit 1; }
+done

@@ -1,0 +1,51 @@
+"""datastorage.yml end to end: real PostgreSQL + pgvector in Podman, real go test (Ginkgo v2)."""
+
+import re
+
+from conftest import add_fixture, podman_names, run_playbook
+
+
+def test_passing_suite_exits_0_with_per_spec_summary(clean_host):
+    rc, out = run_playbook("datastorage.yml")
+    assert rc == 0, out
+    # The example's Ginkgo suite has 10 specs: counted per spec, not as one Go test.
+    assert re.search(r"datastorage: PASSED - 10 tests: 10 passed, 0 failed, 0 skipped", out), out
+    assert "datastorage-postgres" not in podman_names()
+
+
+def test_failing_suite_names_failures_and_cleans_up(clean_host, service_copy):
+    add_fixture(service_copy, "failing_spec_test.go.txt", "test/integration/datastorage/failing_spec_test.go")
+    rc, out = run_playbook("datastorage.yml", "-e", "testinfra_repo_dir=%s" % service_copy)
+    assert rc != 0, out
+    assert re.search(r"datastorage: FAILED - 12 tests: 10 passed, 1 failed, 1 skipped", out), out
+    assert "Deliberate failure compares embedding dimensions wrongly" in out
+    assert "go test did not pass (exit 1)" in out
+
+
+def test_run_schema_and_schema_file(clean_host, service_copy):
+    (service_copy / "schema.sql").write_text("CREATE TABLE remediation_audit (id bigserial PRIMARY KEY);\n")
+    overrides = '{"testinfra_service_overrides": {"schema_file": "schema.sql", "run_schema_prefix": "contextapi_test"}}'
+    rc, out = run_playbook("datastorage.yml", "-e", "testinfra_repo_dir=%s" % service_copy, "-e", overrides, "-v")
+    assert rc == 0, out
+    assert re.search(r'schema: contextapi_test_\d{14}', out), out
+
+
+def test_minimum_extension_version_not_met(clean_host):
+    rc, out = run_playbook("datastorage.yml", "-e", "pgvector_min_extension_version=99.0")
+    assert rc != 0
+    assert "older than the minimum 99.0" in out
+    assert "Provisioning for datastorage failed; nothing was left running." in out
+
+
+def test_missing_image_is_one_clear_error(clean_host):
+    rc, out = run_playbook("datastorage.yml", "-e", "pgvector_image=localhost/kubernaut/does-not-exist:1")
+    assert rc != 0
+    assert "Image localhost/kubernaut/does-not-exist:1 is not available" in out
+    assert "pgvector_image_source=local" in out
+
+
+def test_port_in_use_fails_before_provisioning(clean_host, busy_port):
+    rc, out = run_playbook("datastorage.yml", "-e", "pgvector_port=%d" % busy_port)
+    assert rc != 0
+    assert "port 127.0.0.1:%d for pgvector is already in use" % busy_port in out
+    assert "-e pgvector_port=<port>" in out

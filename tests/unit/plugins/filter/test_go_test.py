@@ -1,0 +1,89 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) kubernaut maintainers
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0.txt)
+# SPDX-License-Identifier: Apache-2.0
+
+"""Wiring tests for the go_test_summary / go_test_summary_text filters."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from ansible_collections.kubernaut.testinfra.plugins.filter.go_test import FilterModule
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest import (
+    parse_go_test_json,
+    summary_text,
+)
+
+UNIT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FIXTURE = os.path.join(UNIT, "fixtures", "gotest", "ginkgo_mixed.json")
+COLLECTIONS = os.path.join(os.path.dirname(os.path.dirname(UNIT)), ".testinfra", "collections")
+
+
+@pytest.fixture(name="stdout")
+def stdout_fixture():
+    with open(FIXTURE) as handle:
+        return handle.read()
+
+
+def test_filters_are_exposed():
+    filters = FilterModule().filters()
+    assert sorted(filters) == ["go_test_summary", "go_test_summary_text"]
+
+
+def test_go_test_summary_delegates(stdout):
+    summary = FilterModule().filters()["go_test_summary"](stdout, 1)
+    assert summary == parse_go_test_json(stdout, 1)
+    assert (summary["total"], summary["failed"], summary["ok"]) == (9, 4, False)
+
+
+def test_go_test_summary_text_accepts_summary_or_raw_stdout(stdout):
+    to_text = FilterModule().filters()["go_test_summary_text"]
+    expected = summary_text(parse_go_test_json(stdout), title="ds", max_names=1)
+    assert to_text(parse_go_test_json(stdout), "ds", 1) == expected
+    assert to_text(stdout, title="ds", max_names=1) == expected
+    assert expected.splitlines()[0] == "ds: FAILED - 9 tests: 2 passed, 4 failed, 3 skipped in 0.21s"
+
+
+PLAYBOOK = """
+- hosts: localhost
+  gather_facts: false
+  connection: local
+  tasks:
+    - ansible.builtin.set_fact:
+        summary: "{{ lookup('ansible.builtin.file', fixture) | kubernaut.testinfra.go_test_summary(1) }}"
+    - ansible.builtin.assert:
+        that:
+          - summary.total == 9
+          - summary.failed == 4
+          - summary.skipped == 3
+          - not summary.ok
+          - summary.packages[0].framework == 'ginkgo'
+    - ansible.builtin.copy:
+        dest: "{{ out }}"
+        content: "{{ summary | kubernaut.testinfra.go_test_summary_text('datastorage', 2) }}"
+"""
+
+
+def test_filters_work_in_a_playbook(tmp_path, stdout):
+    playbook_bin = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+    if not os.path.exists(playbook_bin):
+        pytest.skip("ansible-playbook not installed next to %s" % sys.executable)
+    playbook = tmp_path / "play.yml"
+    playbook.write_text(PLAYBOOK)
+    out = tmp_path / "out.txt"
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_LOCALHOST_WARNING="false",
+               ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
+    result = subprocess.run(
+        [playbook_bin, "-i", "localhost,", str(playbook), "-e", "fixture=%s" % FIXTURE, "-e", "out=%s" % out,
+         "-e", "ansible_python_interpreter=%s" % sys.executable],
+        cwd=str(tmp_path), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        universal_newlines=True, check=False)
+    assert result.returncode == 0, result.stdout
+    assert out.read_text() == summary_text(parse_go_test_json(stdout, 1), "datastorage", 2)
