@@ -290,6 +290,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -510,6 +511,12 @@ class LocalImage(object):
         imported = False
         done = False
         start = time.time()
+
+        def terminated(signum, frame):
+            # ansible's task timeout / a killed play: still clean up below
+            raise SystemExit(128 + signum)
+
+        previous_handler = signal.signal(signal.SIGTERM, terminated)
         try:
             cmd = self.mmdebstrap_cmd(mmdebstrap, files, tmpdir)
             import_cmd = [self.podman, 'import', '--quiet',
@@ -563,11 +570,17 @@ class LocalImage(object):
         finally:
             for proc in procs:
                 if proc.poll() is None:
-                    proc.kill()
-                    proc.wait()
+                    # SIGTERM first: mmdebstrap then unmounts and removes its own temp dir
+                    proc.terminate()
+                    try:
+                        proc.wait(timeout=120)
+                    except subprocess.TimeoutExpired:
+                        proc.kill()
+                        proc.wait()
             if not done and (imported or self.module.run_command([self.podman, 'image', 'exists', tmp_ref])[0] == 0):
                 self.module.run_command([self.podman, 'rmi', '--force', tmp_ref])
             shutil.rmtree(tmpdir, ignore_errors=True)
+            signal.signal(signal.SIGTERM, previous_handler)
 
     # -- states ----------------------------------------------------------------------------
     def present(self):

@@ -84,7 +84,7 @@ options:
         when one is created).
     type: path
 notes:
-  - Supports check mode: it waits and checks, but creates no extension, schema or index.
+  - Supports check mode, in which it waits and checks but creates no extension, schema or index.
 """
 
 EXAMPLES = r"""

@@ -112,6 +112,10 @@ test_packages:
   returned: success
   type: list
   elements: str
+hostname:
+  description: This host's name, stored in resource labels next to RV(controller).
+  returned: success
+  type: str
 controller:
   description:
     - C(<pid>:<start time>) of the ansible-playbook process running this play (empty if unknown). Stored in
@@ -282,7 +286,8 @@ def main():
     test_packages = check_packages(module, go)
     check_ports(module)
     module.exit_json(changed=False, argv=build_argv(module, go), go_version=go_version.strip(),
-                     test_packages=test_packages, controller=controller())
+                     test_packages=test_packages, controller=controller(),
+                     hostname=socket.gethostname())
 
 
 if __name__ == "__main__":

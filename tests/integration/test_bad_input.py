@@ -9,7 +9,7 @@ CASES = [
      "testinfra_repo_dir /nonexistent/service does not exist"),
     (["-e", "testinfra_repo_dir=/tmp"], "is not a Go module (no go.mod)"),
     (["-e", '{"testinfra_service_overrides": {"packages": ["./test/integration/nothing/..."]}}'],
-     "matches no Go package"),
+     "lstat ./test/integration/nothing/: no such file or directory"),
     (["-e", '{"testinfra_service_overrides": {"packages": ["./test/integration"]}}'], "no Go files"),
     (["-e", "testinfra_go=/nonexistent/go"], "/nonexistent/go not found on PATH: install Go"),
     (["-e", '{"testinfra_service_overrides": {"timeout": "five minutes"}}'], "is not a Go duration"),
@@ -29,3 +29,30 @@ def test_unknown_service():
     rc, out = run_playbook("service.yml", "-e", "testinfra_service=payments")
     assert rc != 0
     assert 'Unknown service "payments": use one of datastorage, ai' in out
+
+
+def test_podman_missing(tmp_path):
+    # A PATH with every command of /usr/bin but podman.
+    import os
+    import subprocess
+    import sys
+    from conftest import ROOT
+    for name in os.listdir("/usr/bin"):
+        if name != "podman":
+            os.symlink(os.path.join("/usr/bin", name), str(tmp_path / name))
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+               PATH=os.pathsep.join([os.path.dirname(sys.executable), str(tmp_path), "/usr/local/go/bin"]))
+    proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
+                           os.path.join(ROOT, "playbooks", "datastorage.yml")], cwd=ROOT, env=env, text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300, check=False)
+    assert proc.returncode != 0
+    assert "podman not found on PATH: install Podman (apt-get install podman) or run `make prepare`" in proc.stdout
+
+
+def test_container_that_exits_reports_its_log(clean_host):
+    # The image refuses to initialise without a password; readiness stops at once and shows why.
+    rc, out = run_playbook("datastorage.yml", "-e", "pgvector_password=")
+    assert rc != 0
+    assert "is not running (exited)" in out
+    assert "last lines of the log of container datastorage-postgres" in out
+    assert "superuser password is not specified" in out

@@ -18,7 +18,7 @@ def test_failing_suite_names_failures_and_cleans_up(clean_host, service_copy):
     rc, out = run_playbook("datastorage.yml", "-e", "testinfra_repo_dir=%s" % service_copy)
     assert rc != 0, out
     assert re.search(r"datastorage: FAILED - 12 tests: 10 passed, 1 failed, 1 skipped", out), out
-    assert "Deliberate failure compares embedding dimensions wrongly" in out
+    assert "Deliberate failure [It] compares embedding dimensions wrongly" in out
     assert "go test did not pass (exit 1)" in out
 
 

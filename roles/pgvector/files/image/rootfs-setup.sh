@@ -12,6 +12,14 @@ sample="/usr/share/postgresql/$PG_MAJOR/postgresql.conf.sample"
 sed -ri "s!^#?(listen_addresses)\s*=\s*\S+.*!\1 = '*'!" "$sample"
 grep -q "^listen_addresses = '\*'" "$sample"
 
+# en_US.UTF-8 like upstream (LANG=en_US.utf8 there), so text collation and
+# ORDER BY behave the same; the locale sources are dropped afterwards.
+if [ -d /usr/share/i18n/locales ]; then
+	localedef -i en_US -c -f UTF-8 en_US.UTF-8
+	rm -rf /usr/share/i18n
+fi
+locale -a | grep -qx 'en_US.utf8'
+
 mkdir -p /docker-entrypoint-initdb.d /var/lib/postgresql/data /run/postgresql
 chown -R postgres:postgres /var/lib/postgresql /run/postgresql
 # 1777/3777 like upstream, so `--user` with an arbitrary uid still works

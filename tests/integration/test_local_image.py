@@ -1,0 +1,184 @@
+"""kubernaut.testinfra.local_image and the locally built images (air-gapped fallback).
+
+SLOW, NEEDS A DEBIAN MIRROR ON FIRST RUN: builds (or reuses, when the spec label matches)
+the images the pgvector and redis roles build with pgvector_image_source=local /
+redis_image_source=local (mmdebstrap + podman import, ~1 min each when cold), then checks
+that they behave like docker.io/pgvector/pgvector and docker.io/library/redis.
+Needs root, podman and mmdebstrap; psql on the host for the PostgreSQL checks.
+The built images are kept (the roles reuse them); the containers are removed.
+"""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+
+from conftest import OURS, run_playbook
+
+pytestmark = pytest.mark.skipif(
+    not (shutil.which("podman") and shutil.which("mmdebstrap") and os.geteuid() == 0),
+    reason="needs root, podman and mmdebstrap",
+)
+
+BUILD = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - ansible.builtin.include_role:
+        name: kubernaut.testinfra.pgvector
+        tasks_from: image.yml
+      vars:
+        pgvector_image_source: local
+    - ansible.builtin.include_role:
+        name: kubernaut.testinfra.redis
+        tasks_from: image.yml
+      vars:
+        redis_image_source: local
+"""
+
+
+def podman(*args, check=True, timeout=120):
+    return subprocess.run(["podman", *args], capture_output=True, text=True, check=check, timeout=timeout)
+
+
+def role_default(role, var):
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    with open(os.path.join(root, "roles", role, "defaults", "main.yml")) as f:
+        for line in f:
+            if line.startswith(var + ":"):
+                return line.split(":", 1)[1].strip()
+    raise LookupError(var)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def resp(port, *commands, timeout=1.0):
+    """Send RESP commands to 127.0.0.1:port, return the raw reply."""
+    payload = b""
+    for cmd in commands:
+        payload += b"*%d\r\n" % len(cmd) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a.encode()) for a in cmd)
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(payload)
+        time.sleep(0.05)
+        return s.recv(4096)
+
+
+@pytest.fixture(scope="module")
+def build_playbook(tmp_path_factory):
+    playbook = tmp_path_factory.mktemp("local_image") / "build.yml"
+    playbook.write_text(BUILD)
+    return str(playbook)
+
+
+@pytest.fixture(scope="module")
+def images(build_playbook):
+    """Build or reuse both local images through the roles' own tasks; return their names."""
+    rc, out = run_playbook(build_playbook, timeout=1800)
+    assert rc == 0, out
+    return {"pg": role_default("pgvector", "pgvector_local_image"), "redis": role_default("redis", "redis_local_image")}
+
+
+@pytest.fixture
+def container():
+    """Factory for labelled test containers; removes them (and anonymous volumes) afterwards."""
+    names = []
+
+    def run(name, *args):
+        names.append(name)
+        podman("run", "-d", "--name", name, "--label", OURS.split("=", 1)[1], *args)
+        return name
+
+    yield run
+    for name in names:
+        podman("rm", "-f", "-v", name, check=False)
+
+
+def test_second_build_reuses_the_images(images, build_playbook):
+    rc, out = run_playbook(build_playbook)
+    assert rc == 0, out
+    assert "changed=0" in out, out
+    for ref in images.values():
+        labels = json.loads(podman("image", "inspect", ref).stdout)[0]["Config"]["Labels"]
+        assert labels["io.kubernaut.testinfra.image"] == "local"
+        assert len(labels["io.kubernaut.testinfra.spec"]) == 64
+
+
+def sql(port, password, *statements):
+    """Run statements over TCP from the host (autocommit); return the first column of the last one's rows."""
+    import psycopg2
+    conn = psycopg2.connect(host="127.0.0.1", port=port, user="u", password=password, dbname="d", connect_timeout=2)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            for statement in statements:
+                cur.execute(statement)
+            return [row[0] for row in cur.fetchall()] if cur.description else []
+    finally:
+        conn.close()
+
+
+def test_postgres_behaves_like_upstream(images, clean_host, container):
+    import psycopg2
+    port = free_port()
+    start = time.time()
+    name = container("testinfra-localimage-pg", "-p", "127.0.0.1:%d:5432" % port, "--tmpfs", "/var/lib/postgresql/data",
+                     "-e", "POSTGRES_PASSWORD=pw", "-e", "POSTGRES_USER=u", "-e", "POSTGRES_DB=d",
+                     images["pg"], "postgres", "-c", "fsync=off")
+    while True:
+        try:
+            sql(port, "pw", "select 1")
+            break
+        except psycopg2.OperationalError:
+            assert time.time() - start < 60, podman("logs", name).stderr
+            time.sleep(0.1)
+    sql(port, "pw", "create extension vector", "create table t (e vector(3))",
+        "insert into t select array[random(), random(), random()] from generate_series(1, 100)",
+        "create index on t using hnsw (e vector_l2_ops)")
+    assert sql(port, "pw", "select extversion from pg_extension where extname = 'vector'")[0].startswith("0.")
+    assert sql(port, "pw", "show fsync") == ["off"]
+    assert sql(port, "pw", "select datcollate from pg_database where datname = 'd'") == ["en_US.utf8"]
+    with pytest.raises(psycopg2.OperationalError, match="password authentication failed"):
+        sql(port, "wrong", "select 1")
+    for tool in ("psql", "pg_isready"):
+        assert podman("exec", name, "sh", "-c", "command -v " + tool).returncode == 0
+    top = podman("top", name, "pid", "user", "args").stdout.splitlines()[1].split()
+    assert top[:3] == ["1", "postgres", "postgres"], top
+    # PID 1 gets upstream's stop signal (SIGINT: fast shutdown) and exits cleanly; a wrong signal
+    # would end in podman's SIGKILL after its stop timeout and exit code 137.
+    podman("stop", name)
+    assert podman("inspect", name, "--format", "{{.State.ExitCode}}").stdout.strip() == "0"
+
+
+def test_postgres_requires_a_password(images):
+    out = podman("run", "--rm", "--name", "testinfra-localimage-nopw", images["pg"], check=False)
+    assert out.returncode == 1
+    assert "superuser password is not specified" in out.stderr
+    assert "POSTGRES_HOST_AUTH_METHOD=trust" in out.stderr
+
+
+def test_redis_behaves_like_upstream(images, clean_host, container):
+    port = free_port()
+    name = container("testinfra-localimage-redis", "-p", "127.0.0.1:%d:6379" % port, images["redis"],
+                     "--requirepass", "pw", "--save", "")
+    deadline = time.time() + 30
+    while True:
+        try:
+            reply = resp(port, ["PING"])
+            break
+        except OSError:
+            assert time.time() < deadline, podman("logs", name).stdout
+            time.sleep(0.05)
+    assert reply.startswith(b"-NOAUTH")
+    assert resp(port, ["AUTH", "pw"], ["PING"]) == b"+OK\r\n+PONG\r\n"
+    top = podman("top", name, "pid", "user", "args").stdout.splitlines()[1].split()
+    assert top[:3] == ["1", "redis", "redis-server"], top
+    podman("stop", name)
+    assert podman("inspect", name, "--format", "{{.State.ExitCode}}").stdout.strip() == "0"

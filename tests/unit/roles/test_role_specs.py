@@ -1,0 +1,54 @@
+"""Quality gates on the roles: argument specs match defaults, variables carry the role prefix."""
+
+import glob
+import os
+
+import pytest
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+ROLES = sorted(os.path.basename(os.path.dirname(p)) for p in glob.glob(os.path.join(ROOT, "roles", "*", "defaults")))
+
+
+def load(role, *path):
+    with open(os.path.join(ROOT, "roles", role, *path)) as handle:
+        return yaml.safe_load(handle) or {}
+
+
+def spec_options(role):
+    options = {}
+    for entry in load(role, "meta", "argument_specs.yml")["argument_specs"].values():
+        options.update(entry.get("options") or {})
+    return options
+
+
+def test_every_role_is_checked():
+    assert set(ROLES) >= {"pgvector", "redis", "testinfra", "prepare_host"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_argument_specs_cover_exactly_the_defaults(role):
+    assert set(spec_options(role)) == set(load(role, "defaults", "main.yml"))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_spec_defaults_equal_role_defaults(role):
+    defaults = load(role, "defaults", "main.yml")
+    for name, spec in spec_options(role).items():
+        if "default" in spec:
+            assert spec["default"] == defaults[name], name
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_public_variables_carry_the_role_prefix(role):
+    for name in load(role, "defaults", "main.yml"):
+        assert name.startswith(role + "_"), name
+    for name in load(role, "vars", "main.yml"):
+        assert name.startswith("_" + role + "_"), name
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_secrets_are_no_log_in_specs(role):
+    for name, spec in spec_options(role).items():
+        if "password" in name:
+            assert spec.get("no_log") is True, name
