@@ -19,6 +19,8 @@ try:
 except ImportError:  # pragma: no cover - Python 2
     from collections import Mapping
 
+from ansible.module_utils.parsing.convert_bool import boolean
+
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest import (
     parse_go_test_json,
     summary_text,
@@ -30,14 +32,15 @@ def go_test_summary(stdout, rc=None):
     return parse_go_test_json(stdout, rc=rc)
 
 
-def go_test_summary_text(summary, title=None, max_names=20):
+def go_test_summary_text(summary, title=None, max_names=20, details=False):
     """Render a ``go_test_summary`` result as short human-readable text.
 
-    Raw ``go test -json`` stdout is accepted too and parsed first.
+    Raw ``go test -json`` stdout is accepted too and parsed first.  With
+    ``details`` each failure's output excerpt is shown under its message.
     """
     if not isinstance(summary, Mapping):
         summary = parse_go_test_json(summary)
-    return summary_text(summary, title=title, max_names=max_names)
+    return summary_text(summary, title=title, max_names=max_names, details=boolean(details, strict=False))
 
 
 class FilterModule(object):

@@ -108,3 +108,18 @@ def fail_with_log(module, msg, container, podman="podman", **extra):
     if tail:
         msg = "%s\n--- last lines of the log of container %s ---\n%s" % (msg, container, tail)
     module.fail_json(msg=msg, log_tail=tail, **extra)
+
+
+def wait_ready(module, probe, timeout, container, where, answer, timeout_var, **extra):
+    """wait_until() for a backend in a container; on failure, one message with the container's log.
+
+    ``answer`` names what was awaited ("SQL", "PING"); ``timeout_var`` is the variable to raise.
+    Returns ``(result, attempts, seconds)``.
+    """
+    try:
+        return wait_until(probe, timeout, on_retry=exited_check(module, container))
+    except NotReady as exc:
+        fail_with_log(module, "%s did not answer %s: %s. Raise %s if the host is slow."
+                      % (where, answer, exc, timeout_var), container, **extra)
+    except Fatal as exc:
+        fail_with_log(module, "%s cannot be used: %s" % (where, exc), container, **extra)

@@ -145,7 +145,7 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.readiness import (
-    Fatal, NotReady, exited_check, fail_with_log, version_at_least, wait_until)
+    Fatal, NotReady, fail_with_log, version_at_least, wait_ready)
 
 try:
     import psycopg2
@@ -280,14 +280,8 @@ def main():
     container = params["container"]
     result = dict(changed=False, hnsw=False, schema="", extension_version="")
     where = "PostgreSQL at %s:%s" % (params["host"], params["port"])
-    try:
-        conn, result["attempts"], result["ready_seconds"] = wait_until(
-            lambda: connect(params), params["timeout"], on_retry=exited_check(module, container))
-    except NotReady as exc:
-        fail_with_log(module, "%s did not answer SQL: %s. Raise pgvector_ready_timeout if the host is slow."
-                      % (where, exc), container, **result)
-    except Fatal as exc:
-        fail_with_log(module, "%s cannot be used: %s" % (where, exc), container, **result)
+    conn, result["attempts"], result["ready_seconds"] = wait_ready(
+        module, lambda: connect(params), params["timeout"], container, where, "SQL", "pgvector_ready_timeout", **result)
     try:
         with conn.cursor() as cur:
             check_versions(module, cur, result)

@@ -79,7 +79,7 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.readiness import (
-    Fatal, NotReady, exited_check, fail_with_log, version_at_least, wait_until)
+    Fatal, NotReady, fail_with_log, version_at_least, wait_ready)
 
 try:
     import redis
@@ -125,14 +125,8 @@ def main():
     params = module.params
     container = params["container"]
     where = "Redis at %s:%s" % (params["host"], params["port"])
-    try:
-        info, attempts, seconds = wait_until(lambda: ping(params), params["timeout"],
-                                             on_retry=exited_check(module, container))
-    except NotReady as exc:
-        fail_with_log(module, "%s did not answer PING: %s. Raise redis_ready_timeout if the host is slow."
-                      % (where, exc), container)
-    except Fatal as exc:
-        fail_with_log(module, "%s cannot be used: %s" % (where, exc), container)
+    info, attempts, seconds = wait_ready(module, lambda: ping(params), params["timeout"], container, where,
+                                         "PING", "redis_ready_timeout")
     version = str(info.get("redis_version", ""))
     if not version_at_least(version, params["min_version"]):
         fail_with_log(module, "%s runs Redis %s, older than the minimum %s: use a newer redis_image or "

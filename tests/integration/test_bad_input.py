@@ -56,3 +56,14 @@ def test_container_that_exits_reports_its_log(clean_host):
     assert "is not running (exited)" in out
     assert "last lines of the log of container datastorage-postgres" in out
     assert "superuser password is not specified" in out
+
+
+def test_package_without_tests(clean_host, service_copy):
+    store = service_copy / "internal" / "store"
+    store.mkdir(parents=True)
+    (store / "store.go").write_text("package store\n\n// Name is not tested.\nconst Name = \"store\"\n")
+    rc, out = run_playbook("datastorage.yml", "-e", "testinfra_repo_dir=%s" % service_copy,
+                           "-e", '{"testinfra_service_overrides": {"packages": ["./internal/..."]}}')
+    assert rc != 0
+    assert "no test files in ./internal/... under %s" % service_copy in out
+    assert "testinfra_services.datastorage.packages" in out

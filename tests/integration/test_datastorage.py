@@ -19,6 +19,7 @@ def test_failing_suite_names_failures_and_cleans_up(clean_host, service_copy):
     assert rc != 0, out
     assert re.search(r"datastorage: FAILED - 12 tests: 10 passed, 1 failed, 1 skipped", out), out
     assert "Deliberate failure [It] compares embedding dimensions wrongly" in out
+    assert "embedding dimension mismatch" in out  # the reason, not just the name
     assert "go test did not pass (exit 1)" in out
 
 

@@ -29,3 +29,9 @@ def test_cleanup_playbook_removes_ours_only(clean_host):
         assert leftovers() == []
     finally:
         subprocess.run(["podman", "rm", "-f", "testinfra-itest-other"], capture_output=True)
+
+
+def test_prepare_host_check_mode_on_a_prepared_host():
+    rc, out = run_playbook("prepare_host.yml", "--check")
+    assert rc == 0, out
+    assert re.search(r"localhost\s+: ok=\d+\s+changed=0\s+unreachable=0\s+failed=0", out), out

@@ -51,6 +51,28 @@ def test_go_test_summary_text_accepts_summary_or_raw_stdout(stdout):
     assert expected.splitlines()[0] == "ds: FAILED - 9 tests: 2 passed, 4 failed, 3 skipped in 0.21s"
 
 
+def test_go_test_summary_text_details(stdout):
+    to_text = FilterModule().filters()["go_test_summary_text"]
+    summary = parse_go_test_json(stdout, 1)
+    plain = summary_text(summary, title="ds", max_names=1)
+    detailed = summary_text(summary, title="ds", max_names=1, details=True)
+    assert plain != detailed
+    assert to_text(summary, "ds", 1) == to_text(summary, "ds", 1, False) == to_text(summary, "ds", 1, "no") == plain
+    assert to_text(summary, "ds", 1, True) == to_text(summary, "ds", 1, "yes") == detailed
+    assert to_text(stdout, "ds", 1, 1) == summary_text(parse_go_test_json(stdout), "ds", 1, details=True)
+    assert to_text(summary, title="ds", max_names=1, details=True) == detailed
+    assert detailed.splitlines()[3:5] == [
+        "        Expected <[]float32 | len:12, cap:12>: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] to have length 384",
+        "          [FAILED] Expected",
+    ]
+
+
+def test_go_test_summary_returns_failures(stdout):
+    summary = FilterModule().filters()["go_test_summary"](stdout, 1)
+    assert [f["name"] for f in summary["failures"]] == summary["failed_names"]
+    assert summary["failures"][2]["message"] == "Test Panicked: assignment to entry in nil map"
+
+
 PLAYBOOK = """
 - hosts: localhost
   gather_facts: false
@@ -65,9 +87,14 @@ PLAYBOOK = """
           - summary.skipped == 3
           - not summary.ok
           - summary.packages[0].framework == 'ginkgo'
+          - summary.failures | length == 4
+          - summary.failures[3].message == 'A node timeout occurred'
     - ansible.builtin.copy:
         dest: "{{ out }}"
         content: "{{ summary | kubernaut.testinfra.go_test_summary_text('datastorage', 2) }}"
+    - ansible.builtin.copy:
+        dest: "{{ out }}.details"
+        content: "{{ summary | kubernaut.testinfra.go_test_summary_text('datastorage', max_names=2, details=true) }}"
 """
 
 
@@ -87,3 +114,5 @@ def test_filters_work_in_a_playbook(tmp_path, stdout):
         universal_newlines=True, check=False)
     assert result.returncode == 0, result.stdout
     assert out.read_text() == summary_text(parse_go_test_json(stdout, 1), "datastorage", 2)
+    details = tmp_path / "out.txt.details"
+    assert details.read_text() == summary_text(parse_go_test_json(stdout, 1), "datastorage", 2, details=True)

@@ -35,7 +35,7 @@ DS_FAILURES = [
     DS + " Datastorage audit events [It] panics on a nil map",
     DS + " Datastorage audit events [It] waits for the database",
 ]
-SUMMARY_KEYS = {"passed", "failed", "skipped", "total", "failed_names", "packages", "build_failed",
+SUMMARY_KEYS = {"passed", "failed", "skipped", "total", "failed_names", "failures", "packages", "build_failed",
                 "build_errors", "no_tests", "timed_out", "duration", "ok", "non_json", "rc", "state"}
 PACKAGE_KEYS = {"name", "framework", "passed", "failed", "skipped", "elapsed", "build_failed",
                 "no_tests", "timed_out"}
@@ -77,6 +77,9 @@ EXPECTED = {
     "no_test_files": (0, 0, 0, 0, 0, False, False, False, True, "NO TESTS", 0.0),
     "timeout": (1, 1, 1, 0, 2, False, False, True, False, "TIMED OUT", 2.007),
     "mixed": (1, 15, 8, 10, 33, False, True, False, False, "BUILD FAILED", 0.292),
+    "extra_failures": (1, 1, 8, 0, 9, False, False, False, False, "FAILED", 0.122),
+    "extra_ginkgo_vv": (1, 0, 5, 0, 5, False, False, False, False, "FAILED", 0.112),
+    "examples_no_database": (1, 0, 1, 12, 13, False, False, False, False, "FAILED", 0.011),
 }
 
 
@@ -99,6 +102,7 @@ def test_fixture_totals(name):
     assert summary["duration"] == pytest.approx(duration)
     assert summary["rc"] == rc
     assert len(summary["failed_names"]) == failed
+    assert [f["name"] for f in summary["failures"]] == summary["failed_names"]
     for pkg in summary["packages"]:
         assert set(pkg) == PACKAGE_KEYS
         assert isinstance(pkg["elapsed"], float)
@@ -289,6 +293,7 @@ def test_empty_input(stdout):
     summary = parse_go_test_json(stdout)
     assert (summary["total"], summary["ok"], summary["no_tests"], summary["state"]) == (0, False, True, "NO TESTS")
     assert summary["packages"] == [] and summary["failed_names"] == [] and summary["non_json"] == []
+    assert summary["failures"] == []
 
 
 def test_garbage_is_reported_as_non_json_and_ignored():
@@ -324,7 +329,8 @@ def test_truncated_output_never_crashes(name):
             summary = parse_go_test_json(text, None)
             assert summary["total"] == summary["passed"] + summary["failed"] + summary["skipped"]
             assert min(summary["passed"], summary["failed"], summary["skipped"]) >= 0
-            summary_text(summary)
+            assert [f["name"] for f in summary["failures"]] == summary["failed_names"]
+            summary_text(summary, details=True)
 
 
 def test_truncated_ginkgo_run_counts_the_unfinished_suite_as_failed():
@@ -397,7 +403,9 @@ def test_summary_text_for_ginkgo_failures():
         "datastorage: FAILED - 9 tests: 2 passed, 4 failed, 3 skipped in 0.21s (exit code 1)",
         "  failed:",
         "    - " + DS_FAILURES[0],
+        "        Expected <[]float32 | len:12, cap:12>: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] to have length 384",
         "    - " + DS_FAILURES[1],
+        "        Expected <bool>: false to equal <bool>: true",
         "    ... and 2 more",
     ])
 
@@ -418,6 +426,7 @@ def test_summary_text_states():
         "slow: TIMED OUT - 2 tests: 1 passed, 1 failed, 0 skipped in 2.01s (exit code 1)",
         "  failed:",
         "    - example.com/m/slow.TestSleepsForever/waiting_for_postgres",
+        "        panic: test timed out after 2s",
         "  timed out:",
         "    - example.com/m/slow",
     ])
@@ -435,6 +444,7 @@ def test_summary_text_shows_other_output_when_nothing_ran():
 @pytest.mark.parametrize("name", ALL_FIXTURES)
 def test_summary_text_is_ascii(name):
     summary_text(parsed(name)).encode("ascii")
+    summary_text(parsed(name), details=True).encode("ascii")
 
 
 def test_summary_text_tolerates_empty_and_bad_arguments():
