@@ -145,23 +145,39 @@ def go_duration_seconds(text):
     return sum(float(n) * UNIT_SECONDS[u] for n, u in parts)
 
 
+def _proc(pid):
+    """(cmdline parts, parent pid, start time) of a process, or None."""
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as handle:
+            cmd = handle.read().split(b"\0")
+        with open("/proc/%d/stat" % pid) as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        return cmd, int(fields[1]), fields[19]
+    except (IOError, OSError, ValueError, IndexError):
+        return None
+
+
 def controller():
-    """'<pid>:<start time>' of the ansible-playbook process above this module; '' when not found."""
+    """'<pid>:<start time>' of the ansible-playbook process above this module; '' when not found.
+
+    Ansible runs each task in a forked worker with the same command line as the main process, and
+    the worker exits after the task: the topmost ansible-playbook process is the one that lives
+    as long as the run.
+    """
+    found = ""
     pid = os.getppid()
-    for dummy in range(12):
-        try:
-            with open("/proc/%d/cmdline" % pid, "rb") as handle:
-                cmd = handle.read().split(b"\0")
-            with open("/proc/%d/stat" % pid) as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-        except (IOError, OSError, ValueError, IndexError):
-            return ""
-        if any(os.path.basename(part).startswith(b"ansible-playbook") for part in cmd[:2]):
-            return "%d:%s" % (pid, fields[19])
-        if int(fields[1]) <= 1:
-            return ""
-        pid = int(fields[1])
-    return ""
+    for dummy in range(16):
+        info = _proc(pid)
+        if info is None:
+            break
+        cmd, ppid, start = info
+        is_playbook = any(os.path.basename(part).startswith(b"ansible-playbook") for part in cmd[:2])
+        if is_playbook:
+            found = "%d:%s" % (pid, start)
+        elif found or ppid <= 1:
+            break
+        pid = ppid
+    return found
 
 
 def check_repo(module):

@@ -35,3 +35,12 @@ def test_by_collection_name(clean_host):
     rc, out = run_playbook("kubernaut.testinfra.ai", "--tags", "ai")
     assert rc == 0, out
     assert "ai: PASSED" in out
+
+
+def test_suite_that_exceeds_its_timeout(clean_host, service_copy):
+    add_fixture(service_copy, "slow_test.go.txt", "test/integration/ai/slow_test.go")
+    rc, out = run_playbook("ai.yml", "-e", "testinfra_repo_dir=%s" % service_copy,
+                           "-e", '{"testinfra_service_overrides": {"timeout": "3s"}}')
+    assert rc != 0
+    assert "ai: TIMED OUT" in out, out
+    assert "TestSlowerThanTheTimeout" in out
