@@ -1,6 +1,9 @@
 # kubernaut.testinfra: throwaway integration-test infrastructure for Go services.
 #   make test-integration-datastorage   PostgreSQL + pgvector, then go test (bundled example by default)
 #   make test-integration-ai            Redis, then go test
+#   make test-integration-all           every service, counting failures
+#   make cleanup                        remove everything of ours (containers, volumes, networks) by label
+#   make prepare                        install and check Podman, runc, mmdebstrap, Python packages, Go
 #   make test                           the collection's own tests (lint, unit, integration)
 # Extra ansible-playbook arguments pass through ARGS, e.g.
 #   make test-integration-datastorage ARGS='-e testinfra_repo_dir=$HOME/src/kubernaut'

@@ -31,10 +31,12 @@ def test_suite_that_does_not_compile(clean_host, service_copy):
     assert "broken_build_test.go" in out
 
 
-def test_by_collection_name(clean_host):
-    rc, out = run_playbook("kubernaut.testinfra.ai", "--tags", "ai")
+def test_by_collection_name_with_a_relative_repo_dir(clean_host):
+    # run_playbook starts in the checkout, so "examples" is relative to where ansible-playbook runs.
+    rc, out = run_playbook("kubernaut.testinfra.ai", "--tags", "ai", "-e", "testinfra_repo_dir=examples", "-v")
     assert rc == 0, out
     assert "ai: PASSED" in out
+    assert "(cached)" not in out  # -count=1: results never come from Go's test cache
 
 
 def test_suite_that_exceeds_its_timeout(clean_host, service_copy):
