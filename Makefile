@@ -1,18 +1,23 @@
 # kubernaut.testinfra: throwaway integration-test infrastructure for Go services.
 #   make test-integration-datastorage   PostgreSQL + pgvector, then go test (bundled example by default)
 #   make test-integration-ai            Redis, then go test
+#   make test-integration-toolset       a Kubernetes cluster (Kind; CLUSTER=envtest for a bare API server)
+#   make test-integration-gateway       a cluster with RBAC and a service-account token, plus Redis
 #   make test-integration-all           every service, counting failures
-#   make cleanup                        remove everything of ours (containers, volumes, networks) by label
+#   make cleanup                        remove everything of ours by label (containers, control planes, Kind clusters)
 #   make prepare                        install and check Podman, runc, mmdebstrap, Python packages, Go
 #   make test                           the collection's own tests (lint, unit, integration)
 # Extra ansible-playbook arguments pass through ARGS, e.g.
 #   make test-integration-datastorage ARGS='-e testinfra_repo_dir=$HOME/src/kubernaut'
+# and CLUSTER=kind|envtest|existing picks the Kubernetes backend (testinfra_cluster).
 
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 ARGS ?=
+CLUSTER ?=
 PYTEST_ARGS ?=
+CLUSTER ?=
 BIN := $(VENV)/bin
 STATE := .testinfra
 LINK := $(STATE)/collections/ansible_collections/kubernaut/testinfra
@@ -21,7 +26,8 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH):/usr/local/go/bin
 export ANSIBLE_FORCE_COLOR ?= $(if $(CI),0,1)
 
-SERVICES := datastorage ai
+SERVICES := datastorage ai toolset gateway
+PLAYBOOK_ARGS = $(if $(CLUSTER),-e testinfra_cluster=$(CLUSTER)) $(ARGS)
 .PHONY: help venv prepare $(addprefix test-integration-,$(SERVICES)) test-integration-all cleanup \
         lint unit integration test clean
 
@@ -50,7 +56,7 @@ $(STATE)/prepared: $(BIN)/.installed $(LINK) playbooks/prepare_host.yml $(wildca
 prepare: $(STATE)/prepared
 
 $(addprefix test-integration-,$(SERVICES)): test-integration-%: prepare
-	$(BIN)/ansible-playbook playbooks/$*.yml $(ARGS)
+	$(BIN)/ansible-playbook playbooks/$*.yml $(PLAYBOOK_ARGS)
 
 test-integration-all: prepare
 	@failed=0; for s in $(SERVICES); do $(MAKE) --no-print-directory test-integration-$$s || failed=$$((failed+1)); done; \

@@ -1,7 +1,6 @@
 # -*- coding: utf-8 -*-
-# Copyright (c) kubernaut maintainers
-# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0.txt)
-# SPDX-License-Identifier: Apache-2.0
+# Copyright: kubernaut.testinfra contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """Filters that summarise ``go test -json`` output.
 

@@ -80,6 +80,12 @@ options:
         description: The variable that sets this port, named in the message.
         type: str
         default: ""
+  manifests:
+    description:
+      - Kubernetes manifest paths relative to O(repo_dir), by kind (for example C(crds), C(manifests)).
+        Each must exist; a directory stands for the C(.yaml), C(.yml) and C(.json) files in it.
+    type: dict
+    default: {}
 notes:
   - Supports check mode; it only reads.
 """
@@ -112,6 +118,15 @@ test_packages:
   returned: success
   type: list
   elements: str
+manifests:
+  description: O(manifests) with every path expanded to the absolute manifest files, in order.
+  returned: success
+  type: dict
+  sample: {crds: [/src/svc/config/crd/kubernaut.io_remediationrequests.yaml]}
+state_dir:
+  description: The default directory of the runs' state on this host (C(<tmp>/kubernaut-testinfra-<uid>)).
+  returned: success
+  type: str
 hostname:
   description: This host's name, stored in resource labels next to RV(controller).
   returned: success
@@ -119,7 +134,7 @@ hostname:
 controller:
   description:
     - C(<pid>:<start time>) of the ansible-playbook process running this play (empty if unknown). Stored in
-      resource labels so that M(kubernaut.testinfra.podman_reap) can tell the resources of dead runs.
+      resource labels so that M(kubernaut.testinfra.reap) can tell the resources of dead runs.
   returned: success
   type: str
   sample: "41234:912345"
@@ -131,6 +146,7 @@ import re
 import socket
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.runstate import default_base_dir
 
 DURATION = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s|us|ns)")
 UNIT_SECONDS = {"h": 3600, "m": 60, "s": 1, "ms": 0.001, "us": 1e-6, "ns": 1e-9}
@@ -250,6 +266,34 @@ def check_ports(module):
             sock.close()
 
 
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def expand_manifests(module):
+    """{key: [paths]} relative to the repository -> {key: [manifest files]}; a missing path fails."""
+    params = module.params
+    found = {}
+    for key, paths in sorted(params["manifests"].items()):
+        files = []
+        for rel in paths or []:
+            path = os.path.join(params["repo_dir"], rel)
+            if os.path.isdir(path):
+                names = sorted(n for n in os.listdir(path) if n.endswith(MANIFEST_SUFFIXES))
+                if not names:
+                    module.fail_json(msg="%s path %s of service %s holds no .yaml/.yml/.json file: fix "
+                                     "testinfra_services.%s.kubernetes.%s" % (key, path, params["service"],
+                                                                               params["service"], key))
+                files += [os.path.join(path, n) for n in names]
+            elif os.path.isfile(path):
+                files.append(path)
+            else:
+                module.fail_json(msg="%s path %s of service %s not found under %s: fix "
+                                 "testinfra_services.%s.kubernetes.%s (paths are relative to testinfra_repo_dir)"
+                                 % (key, rel, params["service"], params["repo_dir"], params["service"], key))
+        found[key] = files
+    return found
+
+
 def build_argv(module, go):
     params = module.params
     seconds = go_duration_seconds(params["go_test_timeout"])
@@ -286,6 +330,7 @@ def main():
                 port=dict(type="int", required=True),
                 variable=dict(type="str", default=""),
             )),
+            manifests=dict(type="dict", default={}),
         ),
         supports_check_mode=True,
     )
@@ -300,9 +345,10 @@ def main():
         find_tool(module, params["podman"], "install Podman (apt-get install podman) or run `make prepare`")
     dummy, go_version, dummy = module.run_command([go, "version"])
     test_packages = check_packages(module, go)
+    manifests = expand_manifests(module)
     check_ports(module)
-    module.exit_json(changed=False, argv=build_argv(module, go), go_version=go_version.strip(),
-                     test_packages=test_packages, controller=controller(),
+    module.exit_json(changed=False, argv=build_argv(module, go), go_version=go_version.strip(), manifests=manifests,
+                     test_packages=test_packages, controller=controller(), state_dir=default_base_dir(),
                      hostname=socket.gethostname())
 
 

@@ -6,6 +6,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -13,6 +14,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 EXAMPLES = os.path.join(ROOT, "examples")
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
 OURS = "label=io.kubernaut.testinfra.collection=kubernaut.testinfra"
+KIND_NODES = "label=io.x-k8s.kind.cluster"
+STATE_BASE = os.path.join(tempfile.gettempdir(), "kubernaut-testinfra-%d" % os.getuid())
 
 
 def run_playbook(playbook, *args, timeout=900):
@@ -27,15 +30,44 @@ def run_playbook(playbook, *args, timeout=900):
     return proc.returncode, proc.stdout
 
 
+def control_plane_processes():
+    """'pid name' of running etcd / kube-apiserver processes started by a run (their args name a run dir)."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as handle:
+                args = handle.read().split(b"\0")
+        except OSError:
+            continue
+        binary = os.path.basename(args[0]).decode(errors="replace")
+        if binary.startswith(("etcd", "kube-apiserver")) and any(b"kubernaut-testinfra" in a for a in args[1:]):
+            found.append("%s %s" % (pid, binary))
+    return found
+
+
+def run_state_dirs():
+    """Run state directories (kubeconfigs, control-plane data, Kind state) still on disk."""
+    return sorted(os.listdir(STATE_BASE)) if os.path.isdir(STATE_BASE) else []
+
+
+def podman_list(cmd, filt):
+    out = subprocess.run(["podman", *cmd, "--filter", filt, "--format", "json"], capture_output=True,
+                         text=True, check=True).stdout
+    names = []
+    for item in json.loads(out or "[]") or []:
+        name = item.get("Names", item.get("Name", item.get("name")))
+        names.append(name[0] if isinstance(name, list) else name)
+    return names
+
+
 def leftovers():
-    """Names of our containers, volumes and networks still present."""
+    """Our containers, volumes, networks, Kind nodes, control-plane processes and run state dirs still present."""
     found = []
     for cmd in (["ps", "-a"], ["volume", "ls"], ["network", "ls"]):
-        out = subprocess.run(["podman", *cmd, "--filter", OURS, "--format", "json"], capture_output=True,
-                             text=True, check=True).stdout
-        for item in json.loads(out or "[]") or []:
-            name = item.get("Names", item.get("Name", item.get("name")))
-            found.append(name[0] if isinstance(name, list) else name)
+        found += podman_list(cmd, OURS)
+    found += ["kind node " + n for n in podman_list(["ps", "-a"], KIND_NODES)]
+    found += ["process " + p for p in control_plane_processes()]
+    found += ["state dir " + d for d in run_state_dirs()]
     return found
 
 
@@ -51,7 +83,7 @@ def clean_host():
     yield
     left = leftovers()
     if left:
-        subprocess.run(["podman", "rm", "-f", "-v", *left], capture_output=True, check=False)
+        run_playbook("cleanup.yml")
     assert left == [], "the run left resources behind: %s" % left
 
 

@@ -28,7 +28,7 @@ def test_bad_input(clean_host, args, message):
 def test_unknown_service():
     rc, out = run_playbook("service.yml", "-e", "testinfra_service=payments")
     assert rc != 0
-    assert 'Unknown service "payments": use one of datastorage, ai' in out
+    assert 'Unknown service "payments": use one of datastorage, ai, toolset, gateway' in out
 
 
 def test_podman_missing(tmp_path):

@@ -1,0 +1,110 @@
+# -*- coding: utf-8 -*-
+# Copyright: kubernaut.testinfra contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Ownership of what a run leaves on the host: labels (stale or not), processes recorded with
+their start time (so a reused PID is never killed), and the per-run state directories."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import signal
+import socket
+import tempfile
+import time
+
+EXPIRES_LABEL = "io.kubernaut.testinfra.expires"
+CONTROLLER_LABEL = "io.kubernaut.testinfra.controller"
+HOST_LABEL = "io.kubernaut.testinfra.host"
+RUN_LABEL = "io.kubernaut.testinfra.run"
+KEEP_LABEL = "io.kubernaut.testinfra.keep"
+
+
+def default_base_dir():
+    """Where runs keep their state (kubeconfigs, control-plane data): one directory per user."""
+    return os.path.join(tempfile.gettempdir(), "kubernaut-testinfra-%d" % os.getuid())
+
+
+def start_time(pid):
+    """The start time of a process (clock ticks since boot, /proc/<pid>/stat field 22), or None."""
+    try:
+        with open("/proc/%d/stat" % int(pid)) as handle:
+            return handle.read().rsplit(")", 1)[1].split()[19]
+    except (IOError, OSError, IndexError, ValueError):
+        return None
+
+
+def alive(pid, start):
+    """True when process ``pid`` still runs and is the one that started at ``start``."""
+    return start is not None and start_time(pid) == str(start)
+
+
+def expired(labels, now=None):
+    try:
+        return float(labels.get(EXPIRES_LABEL, "inf")) <= (time.time() if now is None else now)
+    except (TypeError, ValueError):
+        return False
+
+
+def owner_gone(labels):
+    """True when the labels name an ansible-playbook process on this host that no longer runs."""
+    if labels.get(HOST_LABEL) != socket.gethostname():
+        return False
+    pid, dummy, start = labels.get(CONTROLLER_LABEL, "").partition(":")
+    if not pid.isdigit():
+        return False
+    return not alive(pid, start)
+
+
+def stale(labels, now=None):
+    """Expired, or its owning run is gone (and it was not kept on purpose)."""
+    if expired(labels, now):
+        return True
+    return labels.get(KEEP_LABEL) != "true" and owner_gone(labels)
+
+
+def stop_processes(processes, grace=10.0):
+    """SIGTERM each recorded process group still alive, then SIGKILL what is left after ``grace`` s.
+
+    ``processes``: dicts with pid and start. Each was started as the leader of its own process group.
+    Returns the names of the processes that were running.
+    """
+    running = [p for p in processes if alive(p["pid"], p.get("start"))]
+    for proc in running:
+        _signal_group(proc["pid"], signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and any(alive(p["pid"], p.get("start")) for p in running):
+        time.sleep(0.05)
+    for proc in running:
+        if alive(proc["pid"], proc.get("start")):
+            _signal_group(proc["pid"], signal.SIGKILL)
+    return [p.get("name", str(p["pid"])) for p in running]
+
+
+def _signal_group(pid, sig):
+    try:
+        os.killpg(int(pid), sig)
+    except OSError:
+        try:
+            os.kill(int(pid), sig)
+        except OSError:
+            pass
+
+
+def read_json(path):
+    try:
+        with open(path) as handle:
+            return json.load(handle)
+    except (IOError, OSError, ValueError):
+        return None
+
+
+def write_json(path, data):
+    """Write atomically, readable only by the owner (state files name kubeconfigs and keys)."""
+    tmp = "%s.%d.tmp" % (path, os.getpid())
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(data, handle, indent=2, sort_keys=True)
+    os.rename(tmp, path)

@@ -1,0 +1,355 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: kubernaut.testinfra contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: envtest_control_plane
+short_description: Start or stop a bare Kubernetes control plane (etcd + kube-apiserver) on 127.0.0.1
+version_added: "0.1.0"
+description:
+  - Starts real C(etcd) and C(kube-apiserver) processes with free ports, a generated CA, serving and
+    admin client certificates, C(--authorization-mode=RBAC) and service-account issuer and signing keys
+    (so TokenRequest and TokenReview work), writes an admin kubeconfig, and returns once an API call
+    succeeds. This is the shape of controller-runtime's envtest; there are no nodes and no
+    controller-manager.
+  - The processes run in their own process groups under coreutils C(timeout), so they end on their own
+    after O(expire_seconds) even if nothing else stops them. Their PIDs, start times and O(labels) are
+    recorded in C(state.json) in O(state_dir), which is how M(kubernaut.testinfra.reap) finds the
+    control planes of interrupted runs.
+  - With O(state=stopped), stops the recorded processes (SIGTERM, then SIGKILL after a grace period) and
+    removes O(state_dir).
+author:
+  - kubernaut.testinfra contributors
+options:
+  state:
+    description: Whether the control plane should be running.
+    type: str
+    choices: [started, stopped]
+    default: started
+  state_dir:
+    description: Directory for the certificates, the etcd data, the logs, the kubeconfig and C(state.json). Created if missing; removed by O(state=stopped).
+    type: path
+    required: true
+  kube_apiserver:
+    description: Path of the kube-apiserver binary. Required with O(state=started).
+    type: path
+  etcd:
+    description: Path of the etcd binary. Required with O(state=started).
+    type: path
+  bind_address:
+    description: Address both processes listen on.
+    type: str
+    default: 127.0.0.1
+  api_server_port:
+    description: Secure port of the API server; V(0) picks a free one.
+    type: int
+    default: 0
+  service_cluster_ip_range:
+    description: The range Service cluster IPs come from.
+    type: str
+    default: 10.0.0.0/24
+  extra_apiserver_flags:
+    description: Further kube-apiserver flags, for example V(--feature-gates=...).
+    type: list
+    elements: str
+    default: []
+  labels:
+    description: Ownership labels recorded in C(state.json) (run id, controller, expiry...).
+    type: dict
+    default: {}
+  expire_seconds:
+    description: The processes are killed after this many seconds whatever happens; V(0) disables it.
+    type: int
+    default: 7200
+  timeout:
+    description: Seconds to wait for the control plane to answer an API call.
+    type: int
+    default: 60
+notes:
+  - Supports check mode; with O(state=started) it then starts nothing and reports C(changed).
+"""
+
+EXAMPLES = r"""
+- name: Start a control plane
+  kubernaut.testinfra.envtest_control_plane:
+    state_dir: /tmp/kubernaut-testinfra-0/run1/envtest
+    kube_apiserver: "{{ bins.kube_apiserver }}"
+    etcd: "{{ bins.etcd }}"
+    labels:
+      io.kubernaut.testinfra.run: run1
+  register: cp
+
+- name: Stop it and remove its data
+  kubernaut.testinfra.envtest_control_plane:
+    state: stopped
+    state_dir: /tmp/kubernaut-testinfra-0/run1/envtest
+"""
+
+RETURN = r"""
+kubeconfig:
+  description: Path of the admin kubeconfig (client certificate in group system:masters, data embedded).
+  returned: state is started
+  type: str
+server:
+  description: URL of the API server.
+  returned: state is started
+  type: str
+  sample: https://127.0.0.1:41234
+server_version:
+  description: The gitVersion the API server reports.
+  returned: state is started
+  type: str
+  sample: v1.34.4
+etcd_url:
+  description: Client URL of etcd.
+  returned: state is started
+  type: str
+ready_seconds:
+  description: Seconds from the start of etcd to the first successful API call.
+  returned: state is started
+  type: float
+seconds:
+  description: Seconds this task took, certificates included.
+  returned: state is started
+  type: float
+stopped:
+  description: Names of the processes that were still running and were stopped.
+  returned: state is stopped
+  type: list
+  elements: str
+"""
+
+import base64
+import json
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import time
+from urllib.request import urlopen
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.kubernaut.testinfra.plugins.module_utils import pki, runstate
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.readiness import NotReady, wait_until
+
+STATE_FILE = "state.json"
+
+
+def free_port(address):
+    sock = socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET)
+    try:
+        sock.bind((address, 0))
+        return sock.getsockname()[1]
+    finally:
+        sock.close()
+
+
+def log_tail(path, lines=25):
+    try:
+        with open(path, errors="replace") as handle:
+            return "".join(handle.readlines()[-lines:]).strip()
+    except (IOError, OSError):
+        return "(no log)"
+
+
+class ControlPlane(object):
+    def __init__(self, module):
+        self.module = module
+        self.p = module.params
+        self.dir = self.p["state_dir"]
+        self.processes = []
+        self.started = time.monotonic()
+
+    # -- processes ------------------------------------------------------------------------------------
+    def spawn(self, name, argv):
+        log = open(os.path.join(self.dir, name + ".log"), "ab")
+        if self.p["expire_seconds"] > 0 and self.module.get_bin_path("timeout"):
+            argv = [self.module.get_bin_path("timeout"), "--kill-after=10", str(self.p["expire_seconds"])] + argv
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                cwd=self.dir, close_fds=True, start_new_session=True)
+        log.close()
+        start = None
+        for dummy in range(50):  # /proc entry appears at once; the loop only guards against races
+            start = runstate.start_time(proc.pid)
+            if start:
+                break
+            time.sleep(0.01)
+        entry = {"name": name, "pid": proc.pid, "start": start}
+        self.processes.append(entry)
+        self.save()
+        return proc
+
+    def save(self, **extra):
+        data = runstate.read_json(os.path.join(self.dir, STATE_FILE)) or {}
+        data.update(labels=self.p["labels"], processes=self.processes, **extra)
+        runstate.write_json(os.path.join(self.dir, STATE_FILE), data)
+
+    def fail(self, msg, log=None):
+        runstate.stop_processes(self.processes, grace=5)
+        if log:
+            msg += "\nLast lines of %s:\n%s" % (os.path.basename(log), log_tail(log))
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.module.fail_json(msg=msg)
+
+    def wait(self, what, proc, log, probe):
+        def check():
+            if proc.poll() is not None:
+                raise Exited()
+            return probe()
+        try:
+            return wait_until(check, max(1, self.p["timeout"] - (time.monotonic() - self.started)), interval=0.05)[0]
+        except Exited:
+            self.fail("%s exited with status %s during startup." % (what, proc.returncode), log)
+        except NotReady as exc:
+            self.fail("%s did not become ready: %s" % (what, exc), log)
+
+    # -- etcd ----------------------------------------------------------------------------------------
+    def start_etcd(self):
+        host = self.p["bind_address"]
+        client, peer = free_port(host), free_port(host)
+        url = "http://%s:%d" % (host, client)
+        peer_url = "http://%s:%d" % (host, peer)
+        log = os.path.join(self.dir, "etcd.log")
+        proc = self.spawn("etcd", [
+            self.p["etcd"], "--name", "testinfra", "--data-dir", os.path.join(self.dir, "etcd"),
+            "--listen-client-urls", url, "--advertise-client-urls", url,
+            "--listen-peer-urls", peer_url, "--initial-advertise-peer-urls", peer_url,
+            "--initial-cluster", "testinfra=" + peer_url, "--unsafe-no-fsync", "--log-level", "warn"])
+
+        def healthy():
+            try:
+                body = urlopen(url + "/health", timeout=2).read()
+            except (OSError, ValueError) as exc:  # connection refused while starting
+                raise NotReady(str(exc))
+            if b'"true"' not in body:
+                raise NotReady(body.decode(errors="replace"))
+        self.wait("etcd", proc, log, healthy)
+        return url
+
+    # -- kube-apiserver --------------------------------------------------------------------------------
+    def start_apiserver(self, etcd_url, certs):
+        host = self.p["bind_address"]
+        port = self.p["api_server_port"] or free_port(host)
+        server = "https://%s:%d" % ("[%s]" % host if ":" in host else host, port)
+        log = os.path.join(self.dir, "kube-apiserver.log")
+        proc = self.spawn("kube-apiserver", [
+            self.p["kube_apiserver"],
+            "--etcd-servers=" + etcd_url,
+            "--bind-address=" + host, "--advertise-address=" + host, "--secure-port=%d" % port,
+            "--cert-dir=" + os.path.join(self.dir, "apiserver-certs"),
+            "--tls-cert-file=" + certs["server_cert"], "--tls-private-key-file=" + certs["server_key"],
+            "--client-ca-file=" + certs["ca_cert"],
+            "--authorization-mode=RBAC",
+            "--service-account-issuer=" + server,
+            "--service-account-key-file=" + certs["sa_pub"],
+            "--service-account-signing-key-file=" + certs["sa_key"],
+            "--service-cluster-ip-range=" + self.p["service_cluster_ip_range"],
+            # no controller-manager creates default service accounts, so pods could never be admitted
+            "--disable-admission-plugins=ServiceAccount",
+            "--allow-privileged=true",
+            "--endpoint-reconciler-type=none",
+        ] + self.p["extra_apiserver_flags"])
+        context = ssl.create_default_context(cafile=certs["ca_cert"])
+        context.load_cert_chain(certs["admin_cert"], certs["admin_key"])
+
+        def api_call():
+            try:
+                ready = urlopen(server + "/readyz", timeout=2, context=context).read()
+                namespaces = json.loads(urlopen(server + "/api/v1/namespaces?limit=1", timeout=2,
+                                                 context=context).read())
+                version = json.loads(urlopen(server + "/version", timeout=2, context=context).read())
+            except (OSError, ValueError) as exc:  # refused, 500 until post-start hooks finish
+                raise NotReady(str(exc))
+            if ready.strip() != b"ok" or namespaces.get("kind") != "NamespaceList":
+                raise NotReady("readyz: %s" % ready[:200])
+            return version.get("gitVersion", "")
+        return server, self.wait("kube-apiserver", proc, log, api_call)
+
+    def kubeconfig(self, server, certs):
+        def b64(path):
+            with open(path, "rb") as handle:
+                return base64.b64encode(handle.read()).decode()
+        config = {
+            "apiVersion": "v1", "kind": "Config", "preferences": {},
+            "clusters": [{"name": "envtest", "cluster": {
+                "server": server, "certificate-authority-data": b64(certs["ca_cert"])}}],
+            "users": [{"name": "envtest-admin", "user": {
+                "client-certificate-data": b64(certs["admin_cert"]), "client-key-data": b64(certs["admin_key"])}}],
+            "contexts": [{"name": "envtest", "context": {"cluster": "envtest", "user": "envtest-admin"}}],
+            "current-context": "envtest",
+        }
+        path = os.path.join(self.dir, "kubeconfig")
+        runstate.write_json(path, config)  # JSON is YAML; 0600
+        return path
+
+    def start(self):
+        for key in ("kube_apiserver", "etcd"):
+            path = self.p[key]
+            if not path or not os.access(path, os.X_OK):
+                self.module.fail_json(msg="%s binary %s: set it, or let kubernaut.testinfra.envtest_binaries "
+                                          "provide it (role kubernaut.testinfra.envtest does)."
+                                          % (key.replace("_", "-"), "not given" if not path else
+                                             "not found or not executable: " + path))
+        if os.path.exists(os.path.join(self.dir, STATE_FILE)):
+            old = runstate.read_json(os.path.join(self.dir, STATE_FILE)) or {}
+            runstate.stop_processes(old.get("processes", []), grace=5)
+            shutil.rmtree(self.dir, ignore_errors=True)
+        os.makedirs(self.dir, mode=0o700, exist_ok=True)
+        self.save()
+        certs = pki.write_pki(os.path.join(self.dir, "pki"),
+                              [self.p["bind_address"], "127.0.0.1", "localhost", "kubernetes",
+                               "kubernetes.default", "kubernetes.default.svc"])
+        etcd_url = self.start_etcd()
+        server, version = self.start_apiserver(etcd_url, certs)
+        kubeconfig = self.kubeconfig(server, certs)
+        ready = round(time.monotonic() - self.started, 3)
+        self.save(server=server, kubeconfig=kubeconfig, etcd_url=etcd_url)
+        return dict(changed=True, kubeconfig=kubeconfig, server=server, server_version=version,
+                    etcd_url=etcd_url, ready_seconds=ready, seconds=ready)
+
+
+class Exited(Exception):
+    pass
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            state=dict(type="str", choices=["started", "stopped"], default="started"),
+            state_dir=dict(type="path", required=True),
+            kube_apiserver=dict(type="path"),
+            etcd=dict(type="path"),
+            bind_address=dict(type="str", default="127.0.0.1"),
+            api_server_port=dict(type="int", default=0),
+            service_cluster_ip_range=dict(type="str", default="10.0.0.0/24"),
+            extra_apiserver_flags=dict(type="list", elements="str", default=[]),
+            labels=dict(type="dict", default={}),
+            expire_seconds=dict(type="int", default=7200),
+            timeout=dict(type="int", default=60),
+        ),
+        supports_check_mode=True,
+    )
+    if not pki.HAS_CRYPTOGRAPHY:
+        module.fail_json(msg="The Python package cryptography is missing on the controller: pip install cryptography")
+    state_dir = module.params["state_dir"]
+    if module.params["state"] == "stopped":
+        data = runstate.read_json(os.path.join(state_dir, STATE_FILE)) or {}
+        present = os.path.exists(state_dir)
+        stopped = [] if module.check_mode else runstate.stop_processes(data.get("processes", []))
+        if present and not module.check_mode:
+            shutil.rmtree(state_dir, ignore_errors=True)
+        module.exit_json(changed=present, stopped=stopped)
+    if module.check_mode:
+        module.exit_json(changed=True, msg="would start etcd and kube-apiserver")
+    module.exit_json(**ControlPlane(module).start())
+
+
+if __name__ == "__main__":
+    main()

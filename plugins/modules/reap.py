@@ -1,0 +1,232 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: kubernaut.testinfra contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: reap
+short_description: Remove what kubernaut.testinfra runs left behind, by label
+version_added: "0.1.0"
+description:
+  - Finds Podman containers, volumes and networks by the labels every kubernaut.testinfra resource
+    carries (C(io.kubernaut.testinfra.collection), C(io.kubernaut.testinfra.run),
+    C(io.kubernaut.testinfra.expires)) and removes them, anonymous volumes included.
+  - Also walks the runs' state directories under O(state_dir), one per run. It stops the control-plane
+    processes recorded there (PID and start time, so a reused PID is never hit), deletes the Kind
+    clusters a run created (with the provider it used), and removes the directory.
+  - The cleanup backstop for runs that were interrupted before their C(always) section ran.
+author:
+  - kubernaut.testinfra contributors
+options:
+  run_id:
+    description: Remove only the resources of this run.
+    type: str
+  expired_only:
+    description:
+      - Remove only resources whose C(io.kubernaut.testinfra.expires) time (UNIX seconds) has passed.
+    type: bool
+    default: false
+  stale:
+    description:
+      - Remove only stale resources, those of expired runs and those whose owning ansible-playbook
+        process (label C(io.kubernaut.testinfra.controller), C(<pid>:<start time>), on this host) is gone.
+      - What every playbook does at its start, so that a run killed by SIGKILL frees its ports.
+    type: bool
+    default: false
+  keep_labels:
+    description:
+      - Resources carrying any of these labels (C(key=value)) are left alone, for example kept
+        backends.
+    type: list
+    elements: str
+    default: []
+  podman:
+    description: The podman executable.
+    type: str
+    default: podman
+  state_dir:
+    description:
+      - The directory holding one state directory per run. Default C(<tmp>/kubernaut-testinfra-<uid>).
+    type: path
+notes:
+  - Supports check mode; it then reports what it would remove.
+"""
+
+EXAMPLES = r"""
+- name: Remove everything of this run
+  kubernaut.testinfra.reap:
+    run_id: "{{ testinfra_run_id }}"
+
+- name: Remove whatever earlier runs left after their expiry
+  kubernaut.testinfra.reap:
+    expired_only: true
+"""
+
+RETURN = r"""
+containers:
+  description: Names of the containers removed (or to remove, in check mode).
+  returned: always
+  type: list
+  elements: str
+volumes:
+  description: Names of the labelled volumes removed.
+  returned: always
+  type: list
+  elements: str
+networks:
+  description: Names of the labelled networks removed.
+  returned: always
+  type: list
+  elements: str
+runs:
+  description: Run state directories removed (their control planes stopped, their Kind clusters deleted).
+  returned: always
+  type: list
+  elements: str
+"""
+
+import glob
+import json
+import os
+import shutil
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.kubernaut.testinfra.plugins.module_utils import runstate
+
+COLLECTION_LABEL = "io.kubernaut.testinfra.collection=kubernaut.testinfra"
+
+KINDS = {
+    # kind: (list command, name key, remove command)
+    "containers": (["ps", "-a"], "Names", ["rm", "--force", "--volumes", "--time", "2"]),
+    "volumes": (["volume", "ls"], "Name", ["volume", "rm", "--force"]),
+    "networks": (["network", "ls"], "Name", ["network", "rm", "--force"]),
+}
+# A run directory without any state file is debris of a run that died while creating it.
+EMPTY_RUN_GRACE = 3600
+
+
+def podman_json(module, args):
+    rc, out, err = module.run_command([module.params["podman"]] + args + ["--format", "json"])
+    if rc != 0:
+        module.fail_json(msg="podman %s failed: %s" % (" ".join(args), err.strip()))
+    return json.loads(out or "[]") or []
+
+
+def wanted(labels, params, now):
+    labels = labels or {}
+    if params["run_id"] and labels.get(runstate.RUN_LABEL) != params["run_id"]:
+        return False
+    if any(labels.get(k) == v for k, dummy, v in (item.partition("=") for item in params["keep_labels"])):
+        return False
+    if params["expired_only"]:
+        return runstate.expired(labels, now)
+    if params["stale"]:
+        return runstate.stale(labels, now)
+    return True
+
+
+def name_of(item, key):
+    """Podman's JSON says Names (a list) for containers, Name for volumes, name for networks."""
+    name = item.get(key, item.get(key.lower()))
+    return name[0] if isinstance(name, list) else name
+
+
+def labels_of(item):
+    return item.get("Labels", item.get("labels")) or {}
+
+
+def reap_podman(module, now, result):
+    for kind, (list_cmd, key, rm_cmd) in KINDS.items():
+        items = podman_json(module, list_cmd + ["--filter", "label=" + COLLECTION_LABEL])
+        names = sorted(name_of(i, key) for i in items if wanted(labels_of(i), module.params, now))
+        result[kind] = names
+        if names and not module.check_mode:
+            rc, dummy, err = module.run_command([module.params["podman"]] + rm_cmd + names)
+            if rc != 0 and "no such" not in err.lower():
+                module.fail_json(msg="removing %s %s failed: %s" % (kind, ", ".join(names), err.strip()), **result)
+
+
+def run_states(run_dir):
+    """The component state files of one run: control planes (state.json) and Kind clusters (kind.json)."""
+    states = [(path, runstate.read_json(path) or {}) for path in sorted(glob.glob(os.path.join(run_dir, "*", "*.json")))
+              if os.path.basename(path) in ("state.json", "kind.json")]
+    labels = {}
+    for dummy, data in states:
+        labels.update(data.get("labels") or {})
+        if data.get("keep"):
+            labels[runstate.KEEP_LABEL] = "true"
+    return states, labels
+
+
+def delete_kind(module, data):
+    binary = data.get("binary") or "kind"
+    if not module.get_bin_path(binary) and not os.path.exists(binary):
+        module.warn("kind cluster %s is left: kind (%s) not found" % (data.get("cluster"), binary))
+        return
+    env = {"KIND_EXPERIMENTAL_PROVIDER": data.get("provider") or "podman"}
+    rc, dummy, err = module.run_command([binary, "delete", "cluster", "--name", data["cluster"],
+                                         "--kubeconfig", data.get("kubeconfig") or os.devnull], environ_update=env)
+    if rc != 0:
+        module.warn("kind delete cluster %s failed: %s" % (data["cluster"], err.strip()))
+    provider = env["KIND_EXPERIMENTAL_PROVIDER"]
+    if data.get("network_created") and provider in ("podman", "docker") and module.get_bin_path(provider):
+        # kind never removes the network it made; only when no other kind node still uses it
+        rc, out, dummy = module.run_command([provider, "ps", "-aq", "--filter", "label=io.x-k8s.kind.cluster"])
+        if rc == 0 and not out.strip():
+            module.run_command([provider, "network", "rm", "kind"])
+
+
+def reap_runs(module, now, result):
+    base = module.params["state_dir"] or runstate.default_base_dir()
+    result["runs"] = []
+    for run_dir in sorted(glob.glob(os.path.join(base, "*"))):
+        if not os.path.isdir(run_dir):
+            continue
+        states, labels = run_states(run_dir)
+        if labels:
+            if not wanted(labels, module.params, now):
+                continue
+        elif module.params["run_id"] and os.path.basename(run_dir) != module.params["run_id"]:
+            continue
+        elif (module.params["stale"] or module.params["expired_only"]) and \
+                now - os.path.getmtime(run_dir) < EMPTY_RUN_GRACE:
+            continue
+        result["runs"].append(os.path.basename(run_dir))
+        if module.check_mode:
+            continue
+        for path, data in states:
+            runstate.stop_processes(data.get("processes") or [])
+            if data.get("cluster") and data.get("created"):
+                delete_kind(module, data)
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            run_id=dict(type="str"),
+            expired_only=dict(type="bool", default=False),
+            stale=dict(type="bool", default=False),
+            keep_labels=dict(type="list", elements="str", default=[]),
+            podman=dict(type="str", default="podman"),
+            state_dir=dict(type="path"),
+        ),
+        supports_check_mode=True,
+    )
+    now = time.time()
+    result = dict(changed=False, containers=[], volumes=[], networks=[])
+    if module.get_bin_path(module.params["podman"]):
+        reap_podman(module, now, result)
+    reap_runs(module, now, result)
+    result["changed"] = any(result[k] for k in ("containers", "volumes", "networks", "runs"))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

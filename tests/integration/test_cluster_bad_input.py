@@ -1,0 +1,40 @@
+"""Bad input for the cluster backends: one clear message naming the fix, non-zero exit, nothing left running."""
+
+import json
+
+import pytest
+
+from conftest import run_playbook
+
+CASES = [
+    (["-e", "testinfra_cluster=minikube"],
+     'Unknown cluster backend "minikube": use -e testinfra_cluster=kind, envtest or existing'),
+    (["-e", "testinfra_cluster=existing", "-e", "testinfra_kubeconfig=/nonexistent/kubeconfig"],
+     "kubeconfig /nonexistent/kubeconfig not found"),
+    (["-e", "testinfra_cluster=envtest", "-e", "envtest_kube_apiserver=/nonexistent/kube-apiserver"],
+     "/nonexistent/kube-apiserver"),
+    (["-e", "testinfra_cluster=envtest", "-e", json.dumps({"testinfra_service_overrides": {
+        "kubernetes": {"crds": ["config/no-such-crds"]}}})],
+     "crds path config/no-such-crds of service toolset not found under"),
+]
+
+
+@pytest.mark.parametrize("args,message", CASES, ids=[c[1][:40] for c in CASES])
+def test_bad_cluster_input(clean_host, args, message):
+    rc, out = run_playbook("toolset.yml", *args)
+    assert rc != 0
+    assert message in out, out
+    assert "toolset: PASSED" not in out
+
+
+def test_kubeconfig_that_reaches_no_cluster(clean_host, tmp_path):
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(json.dumps({
+        "apiVersion": "v1", "kind": "Config", "current-context": "gone",
+        "clusters": [{"name": "gone", "cluster": {"server": "https://127.0.0.1:1", "insecure-skip-tls-verify": True}}],
+        "users": [{"name": "u", "user": {"token": "not-a-secret"}}],
+        "contexts": [{"name": "gone", "context": {"cluster": "gone", "user": "u"}}]}))
+    rc, out = run_playbook("toolset.yml", "-e", "testinfra_cluster=existing", "-e", "testinfra_kubeconfig=%s" % kubeconfig)
+    assert rc != 0
+    assert "does not reach a Kubernetes cluster at https://127.0.0.1:1" in out, out
+    assert "Provisioning for toolset failed; nothing was left running." in out
