@@ -3,7 +3,7 @@
 #   make test-integration-ai            Redis, then go test
 #   make test-integration-toolset       a Kubernetes cluster (Kind; CLUSTER=envtest for a bare API server)
 #   make test-integration-gateway       a cluster with RBAC and a service-account token, plus Redis
-#   make test-integration-all           every service, counting failures
+#   make test-integration-all           every service at once (playbooks/all.yml), one table, failures counted
 #   make cleanup                        remove everything of ours by label (containers, control planes, Kind clusters)
 #   make prepare                        install and check Podman, runc, mmdebstrap, Python packages, Go
 #   make test                           the collection's own tests (lint, unit, integration)
@@ -59,8 +59,7 @@ $(addprefix test-integration-,$(SERVICES)): test-integration-%: prepare
 	$(BIN)/ansible-playbook playbooks/$*.yml $(PLAYBOOK_ARGS)
 
 test-integration-all: prepare
-	@failed=0; for s in $(SERVICES); do $(MAKE) --no-print-directory test-integration-$$s || failed=$$((failed+1)); done; \
-	  echo "services failed: $$failed"; exit $$failed
+	$(BIN)/ansible-playbook playbooks/all.yml $(PLAYBOOK_ARGS)
 
 cleanup: venv
 	$(BIN)/ansible-playbook playbooks/cleanup.yml $(ARGS)

@@ -62,6 +62,24 @@ Failure details
 When nothing useful is found, ``message`` and ``output`` are empty strings.
 Packages that fail to build have no entry (they have no failed test either);
 their compiler output is in ``build_errors``.
+
+Per-test results
+----------------
+:func:`parse_go_test_results` also returns one result per counted test
+(what ``junit.py`` writes as JUnit test cases), so that their number always
+equals the counts above.  Ginkgo specs are named from Ginkgo's own output:
+each spec's block (between ``------`` delimiters) opens with a result header
+(``<U+2022> [FAILED] [0.1 seconds]``, ``P [PENDING]``, ``S [SKIPPED] [...]``,
+and with ``-ginkgo.v`` also ``<U+2022> [0.002 seconds]`` for passed specs)
+next to the spec's location block (text, then ``file.go:17``; one line per
+container with ``-ginkgo.vv``).  Without ``-ginkgo.v`` Ginkgo prints passed
+and ``Skip()``-ped specs only as progress dots, and never names specs
+filtered out; those become anonymous results, numbered, up to Ginkgo's
+Passed/Skipped counts.  Failed specs come from the ``Summarizing`` list and
+are matched to their blocks (for durations); spec names drop the ``[It]`` /
+``[BeforeEach]`` marker of failure reports (:func:`ginkgo_spec_name`), so a
+spec has the same name whether it passed or failed, with or without
+``-ginkgo.v``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -118,6 +136,7 @@ class _Test:
     def __init__(self, name):
         self.name = name
         self.status = None  # "pass" | "fail" | "skip" | None (never finished)
+        self.elapsed = None
         self.chunks = []
 
     @property
@@ -136,7 +155,10 @@ class _Package:
         self.elapsed = None
         self.chunks = []
         self.build_failed = False
+        self.failed_build = None  # the FailedBuild import path (Go 1.24+)
         self.timed_out = False
+        self.started = None  # "Time" of the package's first event
+        self.finished = None  # "Time" of its last event
 
     def test(self, name):
         """Return the :class:`_Test` called ``name``, creating it on first use."""
@@ -151,6 +173,8 @@ class _Collector:
     def __init__(self):
         self.packages = {}
         self.build_errors = []
+        self.build_output = {}  # import path (or "# " header) -> compiler lines
+        self.build_key = ""  # header of the current non-JSON build block
         self.build_fail_events = 0
         self.non_json = []
 
@@ -164,7 +188,10 @@ class _Collector:
         """Record one decoded ``test2json`` event."""
         action = event.get("Action")
         if action == "build-output":
-            self.build_errors.extend(_text_lines(event.get("Output")))
+            lines = _text_lines(event.get("Output"))
+            self.build_errors.extend(lines)
+            key = event.get("ImportPath")
+            self.build_output.setdefault(key if isinstance(key, str) else "", []).extend(lines)
             return
         if action == "build-fail":
             self.build_fail_events += 1
@@ -172,7 +199,12 @@ class _Collector:
         name = event.get("Package")
         if not isinstance(name, str) or not name:
             return
-        self._add_package_event(self.package(name), event, action)
+        pkg = self.package(name)
+        when = event.get("Time")
+        if isinstance(when, str) and when:
+            pkg.started = pkg.started or when
+            pkg.finished = when
+        self._add_package_event(pkg, event, action)
 
     @staticmethod
     def _add_package_event(pkg, event, action):
@@ -190,18 +222,23 @@ class _Collector:
         elif action in ("pass", "fail", "skip"):
             if test is not None:
                 test.status = action
+                test.elapsed = _as_float(event.get("Elapsed"))
                 return
             pkg.status = action
             pkg.elapsed = _as_float(event.get("Elapsed"))
             if event.get("FailedBuild"):
                 pkg.build_failed = True
+                pkg.failed_build = event.get("FailedBuild")
 
     def add_non_json(self, line, in_build_block):
         """Record a stdout line that is not a ``test2json`` event."""
         if len(self.non_json) < MAX_NON_JSON:
             self.non_json.append(line)
+        if line.startswith("# "):
+            self.build_key = line[2:].strip()
         if in_build_block or _GO_ERROR_LINE_RE.match(line):
             self.build_errors.append(line)
+            self.build_output.setdefault(self.build_key, []).append(line)
 
 
 def _as_float(value):
@@ -392,29 +429,40 @@ def _ginkgo_reports(pkg):
 
 
 def _summarize_package(pkg):
-    """Count one package; returns (package dict, failures).
+    """Count one package; returns (package dict, failures, cases).
 
     ``failures`` is a list of failure dicts (see :func:`_failure`), one per
-    failed name.
+    failed name.  ``cases`` holds one result per counted test or spec (see
+    :func:`parse_go_test_results`): exactly ``passed + failed + skipped`` of
+    them.
     """
     counts = {"pass": 0, "fail": 0, "skip": 0}
-    failures = []
+    failures, cases = [], []
     reports = _ginkgo_reports(pkg)
     for test_name, report in reports.items():
         if report is not None:
             counts["pass"] += report["passed"]
             counts["fail"] += report["failed"]
             counts["skip"] += report["skipped"]
-            failures.extend(_ginkgo_spec_failures(pkg, pkg.tests[test_name].output, report["failed_names"]))
+            test = pkg.tests[test_name]
+            spec_failures = _ginkgo_spec_failures(pkg, test.output, report["failed_names"])
+            failures.extend(spec_failures)
+            cases.extend(_ginkgo_cases(pkg, test, report, spec_failures))
     for name, outcome in _plain_results(pkg):
         if reports.get(name) is None:
             counts[outcome] += 1
-            if outcome == "fail":
-                failures.append(_test_failure(pkg, name))
+            failure = _test_failure(pkg, name) if outcome == "fail" else None
+            if failure is not None:
+                failures.append(failure)
+            cases.append(_plain_case(pkg, name, outcome, failure))
 
     if pkg.status == "fail" and not counts["fail"] and not pkg.build_failed:
         counts["fail"] += 1
-        failures.append(_package_failure(pkg, _package_failure_reason(pkg)))
+        reason = _package_failure_reason(pkg)
+        failure = _package_failure(pkg, reason)
+        failures.append(failure)
+        cases.append(_case(pkg, "[%s]" % reason, "error" if reason == "timed out" else "failed",
+                           pkg.elapsed, failure, kind="package", failure_type=reason))
 
     total = counts["pass"] + counts["fail"] + counts["skip"]
     return {
@@ -427,7 +475,235 @@ def _summarize_package(pkg):
         "build_failed": pkg.build_failed,
         "no_tests": total == 0 and not pkg.build_failed and pkg.status in ("pass", "skip"),
         "timed_out": pkg.timed_out,
-    }, failures
+    }, failures, cases
+
+
+# --------------------------------------------------------------------------
+# Per-test results (JUnit)
+# --------------------------------------------------------------------------
+
+_CASE_STATUS = {"pass": "passed", "fail": "failed", "skip": "skipped"}
+
+
+def _case(pkg, name, status, time, failure=None, kind="test", failure_type="", message="", output=""):
+    """One per-test result; see :func:`parse_go_test_results`."""
+    if failure is not None:
+        message, output = failure["message"], failure["output"]
+    return {
+        "name": name,
+        "package": pkg.name,
+        "status": status,
+        "time": time if time is not None else 0.0,
+        "kind": kind,
+        "type": failure_type,
+        "failed_name": failure["name"] if failure is not None else "",
+        "message": message,
+        "output": output,
+    }
+
+
+def _plain_case(pkg, name, outcome, failure):
+    """Result of a plain ``testing`` test; an unfinished test of a timed-out package is an error."""
+    test = pkg.tests[name]
+    status = _CASE_STATUS[outcome]
+    failure_type = ""
+    if outcome == "fail":
+        failure_type = "failed"
+        if test.status is None:
+            failure_type = "timed out" if pkg.timed_out else "did not finish"
+            status = "error" if pkg.timed_out else status
+    elif outcome == "skip":
+        failure_type = "skipped"
+        skip_lines = [line for line in _trim_blank(_dedent(
+            [line for line in test.output.splitlines() if not _FRAMING_RE.match(line)])) if line.strip()]
+        return _case(pkg, name, status, test.elapsed, kind="test", failure_type=failure_type,
+                     message=_one_line(skip_lines[0]) if skip_lines else "")
+    time = test.elapsed if test.elapsed is not None or test.status is not None else pkg.elapsed
+    return _case(pkg, name, status, time, failure, kind="test", failure_type=failure_type)
+
+
+# Ginkgo v2 spec result headers (default reporter, ANSI removed), the line that opens a spec's block:
+#   <U+2022> [0.000 seconds]                     passed (-ginkgo.v)
+#   <U+2022> [FAILED] [0.000 seconds]            also PANICKED, TIMEDOUT, INTERRUPTED, ABORTED (+ DURING REPETITION #n)
+#   <U+21BA> [FLAKEY TEST - TOOK 3 ATTEMPTS TO PASS] [0.1 seconds]
+#   S [SKIPPED] [0.000 seconds]                  Skip() with -ginkgo.v; "S [SKIPPED]" with -ginkgo.vv
+#   P [PENDING]
+#   [BeforeSuite] [FAILED] [0.000 seconds]       suite nodes; "[BeforeSuite] PASSED [...]" with -ginkgo.v
+# A bare denoter ("<U+2022>", "S", "P", "<U+2022><U+2022>S") stands for a spec that is not named.
+_GINKGO_RESULT_RE = re.compile(
+    u"^(?P<head>[\u2022\u21baSP]|\\[[A-Za-z]+\\])"
+    u"(?P<state>(?: PASSED| \\[(?P<label>[A-Z][A-Z ]*?)(?: - TOOK \\d+ ATTEMPTS TO PASS)?\\])?"
+    u"(?: DURING REPETITION #\\d+)?)"
+    u"(?: \\[(?P<seconds>\\d+(?:\\.\\d+)?) seconds\\])?\\s*$")
+_GINKGO_FAILED_STATES = ("FAILED", "PANICKED", "TIMEDOUT", "INTERRUPTED", "ABORTED")
+# A code location line of Ginkgo's location block: "/path/x_test.go:17" or "  [BeforeEach] /path/x_test.go:33".
+_GINKGO_LOCATION_RE = re.compile(r"^\s*(?:\[[A-Za-z]+(?: \([A-Za-z]+\))?\] )?\S+:\d+\s*$")
+_GINKGO_SUITE_NAME_RE = re.compile(r"^Running Suite: (.*?)(?: - /.*)?$")
+# Node types Ginkgo writes into a failed spec's text to show where it failed ("Ctx [It] leaf",
+# "Ctx [BeforeEach] leaf", "TOP-LEVEL [BeforeEach] Ctx leaf").
+_GINKGO_NODE_TYPES = (r"It|BeforeEach|AfterEach|JustBeforeEach|JustAfterEach|BeforeAll|AfterAll|"
+                      r"ReportBeforeEach|ReportAfterEach|DeferCleanup(?: \((?:Each|All|Suite)\))?")
+_GINKGO_MARKER_RE = re.compile(r"(?:^| )(?:TOP-LEVEL )?\[(?:%s)\](?= |$)" % _GINKGO_NODE_TYPES)
+_GINKGO_SUITE_NODE_RE = re.compile(
+    r"^\[(?:BeforeSuite|AfterSuite|SynchronizedBeforeSuite|SynchronizedAfterSuite|ReportBeforeSuite|"
+    r"ReportAfterSuite|DeferCleanup \(Suite\))\]")
+_GINKGO_LABELS_RE = re.compile(r" \[([^\[\]]*)\]$")
+
+
+def ginkgo_spec_name(text):
+    """A Ginkgo spec text without the ``[It]`` / ``[BeforeEach]`` marker of failure reports.
+
+    ``Datastorage audit events [It] panics on a nil map`` ->
+    ``Datastorage audit events panics on a nil map`` (the text ``-ginkgo.v``
+    prints before a spec runs).  Suite nodes (``[BeforeSuite]``) are kept.
+    """
+    text = " ".join(text.split())
+    if _GINKGO_SUITE_NODE_RE.match(text):
+        return text
+    return " ".join(_GINKGO_MARKER_RE.sub(" ", text, count=1).split())
+
+
+def _ginkgo_hierarchy(lines, start):
+    """The spec text of the location block at ``lines[start]``, or "".
+
+    Normal and ``-ginkgo.v`` output has one text line (labels at its end)
+    followed by a location; ``-ginkgo.vv`` prints one text/location pair per
+    container, each indented two more spaces, with each node's labels.
+    """
+    texts, labels = [], []
+    index = start
+    while index + 1 < len(lines):
+        text, location = lines[index], lines[index + 1]
+        indent = len(text) - len(text.lstrip())
+        if (not text.strip() or indent != 2 * len(texts) or _GINKGO_LOCATION_RE.match(text)
+                or not _GINKGO_LOCATION_RE.match(location)):
+            break
+        texts.append(text.strip())
+        index += 2
+    if len(texts) > 1:  # -ginkgo.vv: move every node's labels to the end, as the one-line form has them
+        for position, text in enumerate(texts):
+            match = _GINKGO_LABELS_RE.search(text)
+            while match and not re.match(r"^(?:%s)$" % _GINKGO_NODE_TYPES, match.group(1)):
+                labels.extend(label for label in match.group(1).split(", ") if label not in labels)
+                text = text[:match.start()]
+                match = _GINKGO_LABELS_RE.search(text)
+            texts[position] = text
+        if labels:
+            texts.append("[%s]" % ", ".join(labels))
+    return " ".join(" ".join(texts).split())
+
+
+def _ginkgo_results(text):
+    """Spec results Ginkgo named in a suite's output, in order.
+
+    Each is ``{"state", "text", "seconds", "suite_node"}`` with ``state`` one
+    of passed, failed, skipped, pending; ``text`` as printed (with the
+    failure marker).  Passed specs are only named with ``-ginkgo.v``, skipped
+    ones only with ``-ginkgo.v`` and a ``Skip()`` message (or ``-ginkgo.vv``),
+    specs filtered out never (before ``-ginkgo.vv``).
+    """
+    results = []
+    segment = []
+    for line in text.splitlines() + ["-" * 30]:
+        if not (_GINKGO_DELIMITER_RE.match(line) or _GINKGO_SUMMARY_RE.match(line) or _GINKGO_RAN_RE.match(line)):
+            segment.append(line)
+            continue
+        for index, candidate in enumerate(segment):
+            match = _GINKGO_RESULT_RE.match(candidate)
+            if not match or not (match.group("state") or match.group("seconds")):
+                continue
+            label = match.group("label") or ""
+            state = "passed"
+            if label in _GINKGO_FAILED_STATES:
+                state = "failed"
+            elif label in ("SKIPPED", "PENDING"):
+                state = label.lower()
+            name = _ginkgo_hierarchy(segment, index + 1) or _ginkgo_hierarchy(segment, 0)
+            if name:
+                results.append({"state": state, "text": name, "suite_node": match.group("head").startswith("["),
+                                "seconds": _as_float(match.group("seconds"))})
+            break
+        segment = []
+    return results
+
+
+def _ginkgo_suite_title(test):
+    match = next((m for m in map(_GINKGO_SUITE_NAME_RE.match, test.output.splitlines()) if m), None)
+    return match.group(1).strip() if match and match.group(1).strip() else test.name
+
+
+def _pair_failures(results, specs):
+    """``{index in specs: index in results}`` for the failed results that belong to a failed spec."""
+    failed = [i for i, result in enumerate(results) if result["state"] == "failed"]
+    pairs = {}
+    for index, spec in enumerate(specs):
+        key = ginkgo_spec_name(spec)
+        found = next((i for i in failed if i not in pairs.values() and ginkgo_spec_name(results[i]["text"]) == key),
+                     None)
+        if found is not None:
+            pairs[index] = found
+    left_specs = [i for i in range(len(specs)) if i not in pairs]
+    left_results = [i for i in failed if i not in pairs.values()]
+    if len(left_specs) == len(left_results):
+        pairs.update(zip(left_specs, left_results))
+    return pairs
+
+
+def _ginkgo_cases(pkg, test, report, failures):
+    """Exactly ``report``'s passed/failed/skipped numbers of spec results for one Ginkgo suite.
+
+    Failed specs and suite nodes come from ``failures`` (Ginkgo's
+    ``Summarizing`` list), named by their spec text without the failure
+    marker.  Passed, skipped and pending specs are named when Ginkgo printed
+    them (see :func:`_ginkgo_results`); the rest, up to Ginkgo's counts, are
+    anonymous: ``<suite> spec #N (name not reported; add -ginkgo.v)``.
+    """
+    results = _ginkgo_results(test.output)
+    specs = [failure["name"][len(pkg.name) + 1:] for failure in failures]
+    pairs = _pair_failures(results, specs)
+    by_result = dict((result, spec) for spec, result in pairs.items())
+    cases, named = [], {"passed": 0, "skipped": 0}
+    wanted = {"passed": report["passed"], "skipped": report["skipped"]}
+
+    def failed_case(spec_index, seconds):
+        failure = failures[spec_index]
+        suite_node = bool(_GINKGO_SUITE_NODE_RE.match(specs[spec_index]))
+        return _case(pkg, ginkgo_spec_name(specs[spec_index]), "failed", seconds, failure,
+                     kind="suite" if suite_node else "spec", failure_type=_ginkgo_failure_type(failure))
+
+    for index, result in enumerate(results):
+        if index in by_result:
+            cases.append(failed_case(by_result[index], result["seconds"]))
+            continue
+        if result["suite_node"] or result["state"] == "failed":
+            continue
+        bucket = "passed" if result["state"] == "passed" else "skipped"
+        if named[bucket] < wanted[bucket]:
+            named[bucket] += 1
+            cases.append(_case(pkg, ginkgo_spec_name(result["text"]), bucket, result["seconds"], kind="spec",
+                               failure_type="" if bucket == "passed" else result["state"]))
+    for spec_index in range(len(specs)):
+        if spec_index not in pairs:
+            cases.append(failed_case(spec_index, None))
+    title = _ginkgo_suite_title(test)
+    number = 0
+    for status, count, note in (("passed", wanted["passed"] - named["passed"], "name not reported; add -ginkgo.v"),
+                                ("skipped", wanted["skipped"] - named["skipped"], "skipped; name not reported"),
+                                ("failed", report["failed"] - len(specs), "failed; name not reported")):
+        for dummy in range(max(0, count)):
+            number += 1
+            cases.append(_case(pkg, "%s spec #%d (%s)" % (title, number, note), status, None, kind="anonymous",
+                               failure_type="" if status == "passed" else status,
+                               message="Ginkgo counted this spec but did not print its name"
+                               if status == "failed" else ""))
+    return cases
+
+
+def _ginkgo_failure_type(failure):
+    """FAILED / PANICKED / TIMEDOUT / ... from a Ginkgo failure's output excerpt."""
+    first = failure["output"].split("\n", 1)[0]
+    match = _GINKGO_DETAIL_RE.match(first)
+    return match.group(1) if match else "FAILED"
 
 
 # --------------------------------------------------------------------------
@@ -728,12 +1004,50 @@ def parse_go_test_json(stdout, rc=None):
         ``no_tests``, ``timed_out``, ``duration``, ``ok``, ``non_json``, plus
         ``rc`` (int or None) and ``state`` (see :func:`summary_state`).
     """
+    return parse_go_test_results(stdout, rc)[0]
+
+
+def parse_go_test_results(stdout, rc=None):
+    """Like :func:`parse_go_test_json`, plus every counted test's result.
+
+    Returns ``(summary, suites)``: ``summary`` is what
+    :func:`parse_go_test_json` returns; ``suites`` has one dict per package
+    (same order as ``summary["packages"]``) with ``name``, ``started`` and
+    ``finished`` (the ``Time`` of its first/last event, or None), ``elapsed``,
+    ``status`` (pass/fail/skip/None), ``build_failed``, ``timed_out``,
+    ``build_output`` (its compiler lines), ``output`` (its own output outside
+    tests, ANSI removed) and ``cases``.
+
+    ``cases`` holds exactly ``passed + failed + skipped`` results of the
+    package, each ``{"name", "package", "status", "time", "kind", "type",
+    "failed_name", "message", "output"}``: ``status`` is passed, failed,
+    skipped or error (an error counts as failed: a test cut off by a go test
+    timeout, or the package's ``[timed out]`` entry); ``kind`` is test (plain
+    ``testing`` leaf test, named like ``TestX/sub``), spec (Ginkgo spec, named
+    by its full text without the ``[It]`` marker), suite (a failed Ginkgo
+    suite node such as ``[BeforeSuite]``), anonymous (a Ginkgo spec whose name
+    was not printed) or package (``[package failed]``, ``[timed out]``,
+    ``[programmatic focus]``); ``failed_name`` is the entry of
+    ``failed_names`` a failed result belongs to.
+    """
     collector = _collect(stdout)
-    packages, failures = [], []
+    packages, failures, suites = [], [], []
     for pkg in collector.packages.values():
-        info, pkg_failures = _summarize_package(pkg)
+        info, pkg_failures, cases = _summarize_package(pkg)
         packages.append(info)
         failures.extend(pkg_failures)
+        suites.append({
+            "name": pkg.name,
+            "started": pkg.started,
+            "finished": pkg.finished,
+            "elapsed": info["elapsed"],
+            "status": pkg.status,
+            "build_failed": pkg.build_failed,
+            "timed_out": pkg.timed_out,
+            "build_output": _package_build_output(collector, pkg) if pkg.build_failed else [],
+            "output": strip_ansi("".join(pkg.chunks)),
+            "cases": cases,
+        })
     failed_names = [failure["name"] for failure in failures]
     passed = sum(p["passed"] for p in packages)
     failed = sum(p["failed"] for p in packages)
@@ -760,7 +1074,18 @@ def parse_go_test_json(stdout, rc=None):
         "rc": rc,
     }
     summary["state"] = summary_state(summary)
-    return summary
+    return summary, suites
+
+
+def _package_build_output(collector, pkg):
+    """The compiler lines of a package that failed to build."""
+    outputs = collector.build_output
+    if pkg.failed_build in outputs:
+        return outputs[pkg.failed_build]
+    for key, lines in outputs.items():
+        if key.split(" ")[0] == pkg.name:
+            return lines
+    return collector.build_errors[:MAX_BUILD_ERRORS]
 
 
 def _plural(count, word):

@@ -71,6 +71,12 @@ options:
     description: Seconds to wait for the control plane to answer an API call.
     type: int
     default: 60
+  reuse:
+    description:
+      - Keep mode. When O(state_dir) holds a control plane whose processes still run and whose API answers,
+        return it instead of starting a new one (RV(reused)). Otherwise start afresh.
+    type: bool
+    default: false
 notes:
   - Supports check mode; with O(state=started) it then starts nothing and reports C(changed).
 """
@@ -118,6 +124,10 @@ seconds:
   description: Seconds this task took, certificates included.
   returned: state is started
   type: float
+reused:
+  description: Whether a running control plane was reused (O(reuse)).
+  returned: state is started
+  type: bool
 stopped:
   description: Names of the processes that were still running and were stopped.
   returned: state is stopped
@@ -289,7 +299,28 @@ class ControlPlane(object):
         runstate.write_json(path, config)  # JSON is YAML; 0600
         return path
 
+    def reuse(self):
+        """The running control plane recorded in state_dir, if its API still answers; else None."""
+        data = runstate.read_json(os.path.join(self.dir, STATE_FILE)) or {}
+        procs = data.get("processes") or []
+        if not data.get("kubeconfig") or len(procs) < 2 or not all(runstate.alive(p["pid"], p.get("start")) for p in procs):
+            return None
+        pki_dir = os.path.join(self.dir, "pki")
+        try:
+            context = ssl.create_default_context(cafile=os.path.join(pki_dir, "ca.crt"))
+            context.load_cert_chain(os.path.join(pki_dir, "admin.crt"), os.path.join(pki_dir, "admin.key"))
+            version = json.loads(urlopen(data["server"] + "/version", timeout=5, context=context).read())
+        except (OSError, ValueError, KeyError):
+            return None
+        return dict(changed=False, reused=True, kubeconfig=data["kubeconfig"], server=data["server"],
+                    server_version=version.get("gitVersion", ""), etcd_url=data.get("etcd_url", ""),
+                    ready_seconds=0.0, seconds=round(time.monotonic() - self.started, 3))
+
     def start(self):
+        if self.p["reuse"]:
+            found = self.reuse()
+            if found:
+                return found
         for key in ("kube_apiserver", "etcd"):
             path = self.p[key]
             if not path or not os.access(path, os.X_OK):
@@ -311,7 +342,7 @@ class ControlPlane(object):
         kubeconfig = self.kubeconfig(server, certs)
         ready = round(time.monotonic() - self.started, 3)
         self.save(server=server, kubeconfig=kubeconfig, etcd_url=etcd_url)
-        return dict(changed=True, kubeconfig=kubeconfig, server=server, server_version=version,
+        return dict(changed=True, reused=False, kubeconfig=kubeconfig, server=server, server_version=version,
                     etcd_url=etcd_url, ready_seconds=ready, seconds=ready)
 
 
@@ -333,6 +364,7 @@ def main():
             labels=dict(type="dict", default={}),
             expire_seconds=dict(type="int", default=7200),
             timeout=dict(type="int", default=60),
+            reuse=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
@@ -342,7 +374,8 @@ def main():
     if module.params["state"] == "stopped":
         data = runstate.read_json(os.path.join(state_dir, STATE_FILE)) or {}
         present = os.path.exists(state_dir)
-        stopped = [] if module.check_mode else runstate.stop_processes(data.get("processes", []))
+        # throw-away data: no need to wait for a graceful shutdown
+        stopped = [] if module.check_mode else runstate.stop_processes(data.get("processes", []), grace=1.0)
         if present and not module.check_mode:
             shutil.rmtree(state_dir, ignore_errors=True)
         module.exit_json(changed=present, stopped=stopped)

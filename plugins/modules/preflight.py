@@ -123,6 +123,10 @@ manifests:
   returned: success
   type: dict
   sample: {crds: [/src/svc/config/crd/kubernaut.io_remediationrequests.yaml]}
+user:
+  description: Name of the user running the play (owner label, names of kept backends).
+  returned: success
+  type: str
 state_dir:
   description: The default directory of the runs' state on this host (C(<tmp>/kubernaut-testinfra-<uid>)).
   returned: success
@@ -142,6 +146,7 @@ controller:
 
 import errno
 import os
+import pwd
 import re
 import socket
 
@@ -306,7 +311,9 @@ def build_argv(module, go):
     argv += [] if has("-json") else ["-json"]
     argv += [] if has("-count") else ["-count=1"]
     argv += [] if has("-timeout") else ["-timeout=" + params["go_test_timeout"]]
-    argv += flags + params["packages"]
+    # test binary flags (-ginkgo.*, -test.*) go after the packages, where go test passes them on
+    binary = [f for f in flags if f.startswith(("-ginkgo.", "--ginkgo.", "-test.", "--test."))]
+    argv += [f for f in flags if f not in binary] + params["packages"] + binary
     wrapper = module.get_bin_path("timeout")
     if wrapper:
         argv = [wrapper, "--kill-after=30", str(int(seconds) + params["build_grace"])] + argv
@@ -349,6 +356,7 @@ def main():
     check_ports(module)
     module.exit_json(changed=False, argv=build_argv(module, go), go_version=go_version.strip(), manifests=manifests,
                      test_packages=test_packages, controller=controller(), state_dir=default_base_dir(),
+                     user=pwd.getpwuid(os.getuid()).pw_name,
                      hostname=socket.gethostname())
 
 

@@ -19,6 +19,8 @@ description:
   - Also walks the runs' state directories under O(state_dir), one per run. It stops the control-plane
     processes recorded there (PID and start time, so a reused PID is never hit), deletes the Kind
     clusters a run created (with the provider it used), and removes the directory.
+  - Also ends C(go test) processes (and the test binaries they started) of those runs, found by the
+    C(TESTINFRA_RUN_ID), C(TESTINFRA_CONTROLLER) and C(TESTINFRA_EXPIRES) variables in their environment.
   - The cleanup backstop for runs that were interrupted before their C(always) section ran.
 author:
   - kubernaut.testinfra contributors
@@ -80,6 +82,11 @@ volumes:
   elements: str
 networks:
   description: Names of the labelled networks removed.
+  returned: always
+  type: list
+  elements: str
+processes:
+  description: C(<pid> <command>) of the test processes of those runs that were ended.
   returned: always
   type: list
   elements: str
@@ -207,6 +214,61 @@ def reap_runs(module, now, result):
         shutil.rmtree(run_dir, ignore_errors=True)
 
 
+ENV_LABELS = {
+    "TESTINFRA_RUN_ID": runstate.RUN_LABEL,
+    "TESTINFRA_CONTROLLER": runstate.CONTROLLER_LABEL,
+    "TESTINFRA_HOST": runstate.HOST_LABEL,
+    "TESTINFRA_EXPIRES": runstate.EXPIRES_LABEL,
+}
+
+
+def test_processes():
+    """{pid: (labels, command)} of this user's processes started by a run's go test (from their environment)."""
+    found = {}
+    own = {os.getpid(), os.getppid()}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        if int(pid) in own:
+            continue
+        try:
+            if os.stat("/proc/" + pid).st_uid != os.getuid():
+                continue
+            with open("/proc/%s/environ" % pid, "rb") as handle:
+                environ = handle.read().split(b"\0")
+            with open("/proc/%s/cmdline" % pid, "rb") as handle:
+                command = handle.read().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:
+            continue
+        labels = {}
+        for item in environ:
+            key, sep, value = item.decode(errors="replace").partition("=")
+            if sep and key in ENV_LABELS:
+                labels[ENV_LABELS[key]] = value
+        if runstate.RUN_LABEL in labels:
+            found[int(pid)] = (labels, command[:120])
+    return found
+
+
+def reap_processes(module, now, result):
+    victims = [{"pid": pid, "start": runstate.start_time(pid), "name": "%d %s" % (pid, command)}
+               for pid, (labels, command) in sorted(test_processes().items()) if wanted(labels, module.params, now)]
+    result["processes"] = [v["name"] for v in victims]
+    if victims and not module.check_mode:
+        for victim in victims:  # not their groups: a test process may share the group of an Ansible worker
+            try:
+                os.kill(victim["pid"], 15)
+            except OSError:
+                pass
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and any(runstate.alive(v["pid"], v["start"]) for v in victims):
+            time.sleep(0.05)
+        for victim in victims:
+            if runstate.alive(victim["pid"], victim["start"]):
+                try:
+                    os.kill(victim["pid"], 9)
+                except OSError:
+                    pass
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -220,11 +282,12 @@ def main():
         supports_check_mode=True,
     )
     now = time.time()
-    result = dict(changed=False, containers=[], volumes=[], networks=[])
+    result = dict(changed=False, containers=[], volumes=[], networks=[], processes=[])
+    reap_processes(module, now, result)
     if module.get_bin_path(module.params["podman"]):
         reap_podman(module, now, result)
     reap_runs(module, now, result)
-    result["changed"] = any(result[k] for k in ("containers", "volumes", "networks", "runs"))
+    result["changed"] = any(result[k] for k in ("containers", "volumes", "networks", "runs", "processes"))
     module.exit_json(**result)
 
 

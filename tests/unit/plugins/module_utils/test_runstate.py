@@ -1,0 +1,60 @@
+"""Ownership rules the reaper relies on: what counts as stale, and process identity by start time."""
+
+import os
+import socket
+import subprocess
+import time
+
+from ansible_collections.kubernaut.testinfra.plugins.module_utils import runstate
+
+HOST = socket.gethostname()
+
+
+def labels(**extra):
+    base = {runstate.HOST_LABEL: HOST, runstate.CONTROLLER_LABEL: "%d:%s" % (os.getpid(), runstate.start_time(os.getpid())),
+            runstate.EXPIRES_LABEL: str(int(time.time()) + 3600)}
+    base.update(extra)
+    return base
+
+
+def test_live_owner_is_not_stale():
+    assert not runstate.stale(labels())
+
+
+def test_dead_owner_is_stale_unless_kept():
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    dead = labels(**{runstate.CONTROLLER_LABEL: "%d:%s" % (proc.pid, "12345")})
+    assert runstate.stale(dead)
+    assert not runstate.stale(dict(dead, **{runstate.KEEP_LABEL: "true"}))
+
+
+def test_reused_pid_with_another_start_time_is_not_the_owner():
+    assert runstate.owner_gone(labels(**{runstate.CONTROLLER_LABEL: "%d:1" % os.getpid()}))
+
+
+def test_expired_is_stale_even_when_kept():
+    assert runstate.stale(labels(**{runstate.EXPIRES_LABEL: "1", runstate.KEEP_LABEL: "true"}))
+
+
+def test_other_hosts_and_unlabelled_owners_are_left_alone():
+    assert not runstate.owner_gone(labels(**{runstate.HOST_LABEL: "elsewhere", runstate.CONTROLLER_LABEL: "1:1"}))
+    assert not runstate.owner_gone({runstate.HOST_LABEL: HOST})
+    assert not runstate.expired({runstate.EXPIRES_LABEL: "soon"})
+
+
+def test_stop_processes_ends_a_process_group(tmp_path):
+    proc = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    entry = {"name": "sleep", "pid": proc.pid, "start": runstate.start_time(proc.pid)}
+    assert runstate.alive(entry["pid"], entry["start"])
+    assert runstate.stop_processes([entry], grace=2) == ["sleep"]
+    proc.wait(timeout=5)
+    assert runstate.stop_processes([entry]) == []  # already gone: nothing to stop
+
+
+def test_write_json_is_private(tmp_path):
+    path = str(tmp_path / "state.json")
+    runstate.write_json(path, {"a": 1})
+    assert runstate.read_json(path) == {"a": 1}
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    assert runstate.read_json(str(tmp_path / "missing.json")) is None
