@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import re
 import time
 
@@ -123,3 +124,45 @@ def wait_ready(module, probe, timeout, container, where, answer, timeout_var, **
                       % (where, answer, exc, timeout_var), container, **extra)
     except Fatal as exc:
         fail_with_log(module, "%s cannot be used: %s" % (where, exc), container, **extra)
+
+
+KEEP_LABEL = "io.kubernaut.testinfra.keep"
+EXPIRES_LABEL = "io.kubernaut.testinfra.expires"
+
+
+class NotReusable(Exception):
+    """A kept container that cannot be reused; the caller recreates it."""
+
+
+def kept_container(module, container, container_port, podman="podman", margin=600):
+    """(host port, env dict, cmd list) of a running container labelled keep that does not expire within
+    ``margin`` seconds; raises NotReusable otherwise."""
+    rc, out, dummy = module.run_command([podman, "container", "inspect", "--format", "json", container])
+    try:
+        data = json.loads(out)[0] if rc == 0 else None
+    except (ValueError, IndexError):
+        data = None
+    if not data:
+        raise NotReusable("no container %s" % container)
+    labels = (data.get("Config") or {}).get("Labels") or {}
+    if not (data.get("State") or {}).get("Running"):
+        raise NotReusable("%s is not running" % container)
+    if labels.get(KEEP_LABEL) != "true":
+        raise NotReusable("%s was not kept (label %s)" % (container, KEEP_LABEL))
+    try:
+        if float(labels.get(EXPIRES_LABEL, "inf")) < time.time() + margin:
+            raise NotReusable("%s expires within %d s" % (container, margin))
+    except ValueError:
+        pass
+    ports = ((data.get("NetworkSettings") or {}).get("Ports") or {}).get("%s/tcp" % container_port) or []
+    if not ports or not ports[0].get("HostPort"):
+        raise NotReusable("%s publishes no port for %s" % (container, container_port))
+    env = dict(item.partition("=")[::2] for item in (data.get("Config") or {}).get("Env") or [])
+    return int(ports[0]["HostPort"]), env, (data.get("Config") or {}).get("Cmd") or []
+
+
+def soft_failures(module):
+    """Make fail_json raise NotReusable: a failed health check of a kept container means "recreate it"."""
+    def soft_fail(msg="", **dummy):
+        raise NotReusable(msg)
+    module.fail_json = soft_fail

@@ -47,6 +47,22 @@ attributes:
   diff_mode:
     support: none
 options:
+  source:
+    description:
+      - V(local) (default) builds or reuses the image O(name) from Debian packages.
+      - V(auto) prefers O(upstream) - present, else pulled - and falls back to the local image only when the pull
+        fails because no registry is reachable (a missing image or a bad name is an error).
+      - V(registry) uses O(upstream) only.
+    type: str
+    choices: [auto, registry, local]
+    default: local
+  upstream:
+    description: The registry image to prefer with O(source=auto) or O(source=registry).
+    type: str
+  fix_hint:
+    description: Appended to the error when O(upstream) cannot be had, to name the role variable that fixes it.
+    type: str
+    default: ""
   name:
     description:
       - Image reference to build, for example C(localhost/kubernaut/pgvector:pg17-trixie).
@@ -258,6 +274,18 @@ image:
       Entrypoint: [docker-entrypoint.sh]
       Cmd: [postgres]
       Labels: {io.kubernaut.testinfra.image: local}
+ref:
+  description: The image reference to run, O(upstream) or O(name).
+  returned: when O(state=present)
+  type: str
+source_used:
+  description: V(upstream) or V(local).
+  returned: when O(state=present)
+  type: str
+upstream_error:
+  description: Why O(upstream) could not be pulled when the local image was used instead.
+  returned: when the local image was used
+  type: str
 action:
   description: What was done, V(reused), V(built), V(rebuilt), V(removed) or V(none).
   returned: always
@@ -622,6 +650,32 @@ class LocalImage(object):
         return dict(changed=True, action='removed', reason='state=absent', image=self.summary(existing))
 
 
+# A pull that failed for one of these reasons means "no registry here", not "no such image".
+UNREACHABLE = re.compile(r"no such host|dial tcp|connection refused|i/o timeout|network is unreachable|"
+                         r"TLS handshake timeout|server misbehaving", re.I)
+
+
+def resolve_upstream(module):
+    """source auto|registry: the upstream image when present or pullable; None to fall back to the local one."""
+    params = module.params
+    upstream = params['upstream']
+    if not upstream:
+        module.fail_json(msg="source=%s needs upstream (the registry image to prefer)" % params['source'])
+    rc, dummy, dummy = module.run_command(['podman', 'image', 'exists', upstream])
+    if rc == 0:
+        return dict(changed=False, ref=upstream, source_used='upstream', action='none')
+    if module.check_mode:
+        return dict(changed=True, ref=upstream, source_used='upstream', action='pull')
+    rc, dummy, err = module.run_command(['podman', 'pull', '--quiet', upstream])
+    if rc == 0:
+        return dict(changed=True, ref=upstream, source_used='upstream', action='pulled')
+    reason = stderr_tail(err, 1) or 'podman pull failed'
+    if params['source'] == 'auto' and UNREACHABLE.search(err or '') and not upstream.startswith('localhost/'):
+        module._upstream_error = reason  # no registry: build or reuse the local image
+        return None
+    module.fail_json(msg="Image %s is not available: %s. %s" % (upstream, reason, params['fix_hint']))
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -659,12 +713,22 @@ def main():
                 labels=dict(type='dict'),
             )),
             force=dict(type='bool', default=False),
+            upstream=dict(type='str'),
+            source=dict(type='str', default='local', choices=['auto', 'registry', 'local']),
+            fix_hint=dict(type='str', default=''),
         ),
         supports_check_mode=True,
     )
     image = LocalImage(module)
+    if module.params['state'] == 'present' and module.params['source'] != 'local':
+        upstream = resolve_upstream(module)
+        if upstream:
+            module.exit_json(**upstream)
     if module.params['state'] == 'present':
         result = image.present()
+        result['ref'] = module.params['name']
+        result['source_used'] = 'local'
+        result.update(upstream_error=getattr(module, '_upstream_error', ''))
     else:
         result = image.absent()
     module.exit_json(**result)

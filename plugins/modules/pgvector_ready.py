@@ -83,6 +83,14 @@ options:
       - Path of an SQL file on the controller to apply after the checks (inside the run schema
         when one is created).
     type: path
+  kept:
+    description:
+      - Keep mode. Check the running container O(container) left by an earlier run with
+        C(io.kubernaut.testinfra.keep=true) instead of a new one - its published port and C(POSTGRES_PASSWORD)
+        are read from it - and never fail, returning RV(reused=false) with RV(reason) when it is missing, not
+        kept, about to expire or unhealthy. Use C(no_log) on the task (RV(password)).
+    type: bool
+    default: false
 notes:
   - Supports check mode, in which it waits and checks but creates no extension, schema or index.
 """
@@ -105,6 +113,22 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+reused:
+  description: With O(kept), whether the kept container passed the checks and can be reused.
+  returned: when O(kept)
+  type: bool
+reason:
+  description: With O(kept), why the kept container cannot be reused.
+  returned: when RV(reused) is false
+  type: str
+port:
+  description: With O(kept), the host port the kept container publishes.
+  returned: when RV(reused) is true
+  type: int
+password:
+  description: With O(kept), the kept container's password.
+  returned: when RV(reused) is true
+  type: str
 server_version:
   description: PostgreSQL's version string (C(SHOW server_version)).
   returned: success
@@ -145,7 +169,7 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.readiness import (
-    Fatal, NotReady, fail_with_log, version_at_least, wait_ready)
+    Fatal, NotReady, NotReusable, fail_with_log, kept_container, soft_failures, version_at_least, wait_ready)
 
 try:
     import psycopg2
@@ -270,6 +294,7 @@ def main():
             check_hnsw=dict(type="bool", default=True),
             run_schema_prefix=dict(type="str", default=""),
             schema_file=dict(type="path"),
+            kept=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
@@ -279,6 +304,22 @@ def main():
     params = module.params
     container = params["container"]
     result = dict(changed=False, hnsw=False, schema="", extension_version="")
+    if params["kept"]:  # keep mode: check the kept container instead of a new one; never fail, say why not
+        try:
+            params["port"], env, dummy = kept_container(module, container, 5432)
+        except NotReusable as exc:
+            module.exit_json(changed=False, reused=False, reason=str(exc))
+        params["password"] = env.get("POSTGRES_PASSWORD", params["password"] or os.environ.get("PGPASSWORD", ""))
+        result.update(reused=True, port=params["port"], password=params["password"])
+        soft_failures(module)
+        try:
+            return check(module, params, container, result)
+        except NotReusable as exc:
+            module.exit_json(changed=False, reused=False, reason=str(exc))
+    check(module, params, container, result)
+
+
+def check(module, params, container, result):
     where = "PostgreSQL at %s:%s" % (params["host"], params["port"])
     conn, result["attempts"], result["ready_seconds"] = wait_ready(
         module, lambda: connect(params), params["timeout"], container, where, "SQL", "pgvector_ready_timeout", **result)

@@ -80,6 +80,15 @@ options:
         description: The variable that sets this port, named in the message.
         type: str
         default: ""
+  reap_stale:
+    description:
+      - Before checking the ports, remove what dead or expired runs left behind, as
+        M(kubernaut.testinfra.reap) with O(kubernaut.testinfra.reap#module:stale=true) does (one task instead of two).
+    type: bool
+    default: false
+  state_dir:
+    description: With O(reap_stale), the directory of the runs' state; default C(<tmp>/kubernaut-testinfra-<uid>).
+    type: path
   manifests:
     description:
       - Kubernetes manifest paths relative to O(repo_dir), by kind (for example C(crds), C(manifests)).
@@ -118,6 +127,10 @@ test_packages:
   returned: success
   type: list
   elements: str
+reaped:
+  description: With O(reap_stale), what was removed (the return values of M(kubernaut.testinfra.reap)).
+  returned: success
+  type: dict
 manifests:
   description: O(manifests) with every path expanded to the absolute manifest files, in order.
   returned: success
@@ -151,8 +164,10 @@ import re
 import socket
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.reaping import reap
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.runstate import default_base_dir
 
+GINKGO = "github.com/onsi/ginkgo/v2"
 DURATION = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s|us|ns)")
 UNIT_SECONDS = {"h": 3600, "m": 60, "s": 1, "ms": 0.001, "us": 1e-6, "ns": 1e-9}
 
@@ -229,7 +244,9 @@ def find_tool(module, name, fix):
 def check_packages(module, go):
     """Every pattern must match at least one package, and together they must hold tests."""
     params = module.params
-    fmt = "{{.ImportPath}}\t{{len .TestGoFiles}}\t{{len .XTestGoFiles}}\t{{if .Error}}{{.Error}}{{end}}"
+    ginkgo = "{{range .TestImports}}{{if eq . %s}}G{{end}}{{end}}{{range .XTestImports}}{{if eq . %s}}G{{end}}{{end}}" % (
+        (('"%s"' % GINKGO),) * 2)
+    fmt = "{{.ImportPath}}\t{{len .TestGoFiles}}\t{{len .XTestGoFiles}}\t%s\t{{if .Error}}{{.Error}}{{end}}" % ginkgo
     rc, out, err = module.run_command([go, "list", "-e", "-f", fmt] + params["packages"], cwd=params["repo_dir"])
     hint = "check the packages of service %s (testinfra_services.%s.packages)" % (params["service"], params["service"])
     if rc != 0:
@@ -240,13 +257,16 @@ def check_packages(module, go):
         module.fail_json(msg="package pattern %s matches no Go package in %s: %s"
                          % (", ".join(unmatched), params["repo_dir"], hint))
     with_tests, errors = [], []
+    module.ginkgo_packages = []
     for line in out.splitlines():
         path, dummy, rest = line.partition("\t")
         fields = rest.split("\t")
-        if len(fields) >= 3 and fields[2]:
-            errors.append("%s: %s" % (path, fields[2]))
+        if len(fields) >= 4 and fields[3]:
+            errors.append("%s: %s" % (path, fields[3]))
         elif len(fields) >= 2 and (fields[0] != "0" or fields[1] != "0"):
             with_tests.append(path)
+            if len(fields) >= 3 and fields[2]:
+                module.ginkgo_packages.append(path)
     if errors:
         module.fail_json(msg="cannot load packages in %s:\n  %s\n%s" % (params["repo_dir"], "\n  ".join(errors), hint))
     if not with_tests:
@@ -299,7 +319,7 @@ def expand_manifests(module):
     return found
 
 
-def build_argv(module, go):
+def build_argv(module, go, test_packages=()):
     params = module.params
     seconds = go_duration_seconds(params["go_test_timeout"])
     if seconds is None:
@@ -311,7 +331,13 @@ def build_argv(module, go):
     argv += [] if has("-json") else ["-json"]
     argv += [] if has("-count") else ["-count=1"]
     argv += [] if has("-timeout") else ["-timeout=" + params["go_test_timeout"]]
-    # test binary flags (-ginkgo.*, -test.*) go after the packages, where go test passes them on
+    # test binary flags (-ginkgo.*, -test.*) go after the packages, where go test passes them on; a plain
+    # testing binary rejects -ginkgo.* flags, so they are dropped unless every test package uses Ginkgo
+    ginkgo_flags = [f for f in flags if f.startswith(("-ginkgo.", "--ginkgo."))]
+    plain = sorted(set(test_packages) - set(getattr(module, "ginkgo_packages", [])))
+    if ginkgo_flags and plain:
+        module.warn("%s left out: not a Ginkgo suite: %s" % (" ".join(ginkgo_flags), ", ".join(plain)))
+        flags = [f for f in flags if f not in ginkgo_flags]
     binary = [f for f in flags if f.startswith(("-ginkgo.", "--ginkgo.", "-test.", "--test."))]
     argv += [f for f in flags if f not in binary] + params["packages"] + binary
     wrapper = module.get_bin_path("timeout")
@@ -338,6 +364,8 @@ def main():
                 variable=dict(type="str", default=""),
             )),
             manifests=dict(type="dict", default={}),
+            reap_stale=dict(type="bool", default=False),
+            state_dir=dict(type="path"),
         ),
         supports_check_mode=True,
     )
@@ -353,9 +381,13 @@ def main():
     dummy, go_version, dummy = module.run_command([go, "version"])
     test_packages = check_packages(module, go)
     manifests = expand_manifests(module)
+    reaped = {}
+    if params["reap_stale"]:  # first, so that a dead run's containers free their ports
+        reaped = reap(module, dict(run_id=None, expired_only=False, stale=True, keep_labels=[],
+                                   podman=params["podman"] or "podman", state_dir=params["state_dir"]))
     check_ports(module)
-    module.exit_json(changed=False, argv=build_argv(module, go), go_version=go_version.strip(), manifests=manifests,
-                     test_packages=test_packages, controller=controller(), state_dir=default_base_dir(),
+    module.exit_json(changed=reaped.get("changed", False), reaped=reaped, argv=build_argv(module, go, test_packages),
+                     go_version=go_version.strip(), manifests=manifests, test_packages=test_packages, controller=controller(), state_dir=default_base_dir(),
                      user=pwd.getpwuid(os.getuid()).pw_name,
                      hostname=socket.gethostname())
 

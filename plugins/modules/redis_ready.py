@@ -46,6 +46,13 @@ options:
     description: Lowest acceptable Redis version.
     type: str
     default: "6.2"
+  kept:
+    description:
+      - Keep mode. Check the running container O(container) left by an earlier run with
+        C(io.kubernaut.testinfra.keep=true) - its published port and C(--requirepass) are read from it - and never
+        fail, returning RV(reused=false) with RV(reason) when it cannot be reused. Use C(no_log) on the task.
+    type: bool
+    default: false
 notes:
   - Supports check mode; it changes nothing.
 """
@@ -59,6 +66,22 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+reused:
+  description: With O(kept), whether the kept container answered and can be reused.
+  returned: when O(kept)
+  type: bool
+reason:
+  description: With O(kept), why the kept container cannot be reused.
+  returned: when RV(reused) is false
+  type: str
+port:
+  description: With O(kept), the host port the kept container publishes.
+  returned: when RV(reused) is true
+  type: int
+password:
+  description: With O(kept), the kept container's password (empty when it has none).
+  returned: when RV(reused) is true
+  type: str
 version:
   description: Redis server version from C(INFO server).
   returned: success
@@ -79,7 +102,7 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.readiness import (
-    Fatal, NotReady, fail_with_log, version_at_least, wait_ready)
+    Fatal, NotReady, NotReusable, fail_with_log, kept_container, soft_failures, version_at_least, wait_ready)
 
 try:
     import redis
@@ -117,6 +140,7 @@ def main():
             timeout=dict(type="float", default=30),
             container=dict(type="str"),
             min_version=dict(type="str", default="6.2"),
+            kept=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
@@ -124,6 +148,22 @@ def main():
         module.fail_json(msg=missing_required_lib("redis (pip install redis)"), exception=REDIS_ERROR)
     params = module.params
     container = params["container"]
+    if params["kept"]:  # keep mode: check the kept container; never fail, say why it cannot be reused
+        try:
+            params["port"], dummy, cmd = kept_container(module, container, 6379)
+        except NotReusable as exc:
+            module.exit_json(changed=False, reused=False, reason=str(exc))
+        if "--requirepass" in cmd[:-1]:
+            params["password"] = cmd[cmd.index("--requirepass") + 1]
+        soft_failures(module)
+        try:
+            check(module, params, container, dict(reused=True, port=params["port"], password=params["password"] or ""))
+        except NotReusable as exc:
+            module.exit_json(changed=False, reused=False, reason=str(exc))
+    check(module, params, container, {})
+
+
+def check(module, params, container, extra):
     where = "Redis at %s:%s" % (params["host"], params["port"])
     info, attempts, seconds = wait_ready(module, lambda: ping(params), params["timeout"], container, where,
                                          "PING", "redis_ready_timeout")
@@ -131,7 +171,7 @@ def main():
     if not version_at_least(version, params["min_version"]):
         fail_with_log(module, "%s runs Redis %s, older than the minimum %s: use a newer redis_image or "
                       "lower redis_min_version" % (where, version, params["min_version"]), container)
-    module.exit_json(changed=False, version=version, ready_seconds=seconds, attempts=attempts)
+    module.exit_json(changed=False, version=version, ready_seconds=seconds, attempts=attempts, **extra)
 
 
 if __name__ == "__main__":

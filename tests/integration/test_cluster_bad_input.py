@@ -38,3 +38,12 @@ def test_kubeconfig_that_reaches_no_cluster(clean_host, tmp_path):
     assert rc != 0
     assert "does not reach a Kubernetes cluster at https://127.0.0.1:1" in out, out
     assert "Provisioning for toolset failed; nothing was left running." in out
+
+
+def test_kind_default_without_node_image_says_how_to_preload(clean_host):
+    # the seed's default backend; this host has no registry, so kindest/node cannot be pulled
+    rc, out = run_playbook("toolset.yml")
+    assert rc != 0
+    assert "is not in podman's storage and cannot be pulled" in out
+    assert "podman save -o kindest-node.tar" in out and "kind_node_image_archive" in out
+    assert "Provisioning for toolset failed; nothing was left running." in out

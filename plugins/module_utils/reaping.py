@@ -1,0 +1,194 @@
+# -*- coding: utf-8 -*-
+# Copyright: kubernaut.testinfra contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Removing what runs left behind: labelled Podman resources, run state directories (control planes,
+Kind clusters) and go test processes. Used by the reap module and, for the start-of-run stale reap,
+by preflight (one task instead of two)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import glob
+import json
+import os
+import shutil
+import time
+
+from ansible_collections.kubernaut.testinfra.plugins.module_utils import runstate
+
+COLLECTION_LABEL = "io.kubernaut.testinfra.collection=kubernaut.testinfra"
+
+KINDS = {
+    # kind: (list command, name key, remove command)
+    "containers": (["ps", "-a"], "Names", ["rm", "--force", "--volumes", "--time", "2"]),
+    "volumes": (["volume", "ls"], "Name", ["volume", "rm", "--force"]),
+    "networks": (["network", "ls"], "Name", ["network", "rm", "--force"]),
+}
+# A run directory without any state file is debris of a run that died while creating it.
+EMPTY_RUN_GRACE = 3600
+
+
+def podman_json(module, params, args):
+    rc, out, err = module.run_command([params["podman"]] + args + ["--format", "json"])
+    if rc != 0:
+        module.fail_json(msg="podman %s failed: %s" % (" ".join(args), err.strip()))
+    return json.loads(out or "[]") or []
+
+
+def wanted(labels, params, now):
+    labels = labels or {}
+    if params["run_id"] and labels.get(runstate.RUN_LABEL) != params["run_id"]:
+        return False
+    if any(labels.get(k) == v for k, dummy, v in (item.partition("=") for item in params["keep_labels"])):
+        return False
+    if params["expired_only"]:
+        return runstate.expired(labels, now)
+    if params["stale"]:
+        return runstate.stale(labels, now)
+    return True
+
+
+def name_of(item, key):
+    """Podman's JSON says Names (a list) for containers, Name for volumes, name for networks."""
+    name = item.get(key, item.get(key.lower()))
+    return name[0] if isinstance(name, list) else name
+
+
+def labels_of(item):
+    return item.get("Labels", item.get("labels")) or {}
+
+
+def reap_podman(module, params, now, result):
+    for kind, (list_cmd, key, rm_cmd) in KINDS.items():
+        items = podman_json(module, params, list_cmd + ["--filter", "label=" + COLLECTION_LABEL])
+        names = sorted(name_of(i, key) for i in items if wanted(labels_of(i), params, now))
+        result[kind] = names
+        if names and not module.check_mode:
+            rc, dummy, err = module.run_command([params["podman"]] + rm_cmd + names)
+            if rc != 0 and "no such" not in err.lower():
+                module.fail_json(msg="removing %s %s failed: %s" % (kind, ", ".join(names), err.strip()), **result)
+
+
+def run_states(run_dir):
+    """The component state files of one run: control planes (state.json) and Kind clusters (kind.json)."""
+    states = [(path, runstate.read_json(path) or {}) for path in sorted(glob.glob(os.path.join(run_dir, "*", "*.json")))
+              if os.path.basename(path) in ("state.json", "kind.json")]
+    labels = {}
+    for dummy, data in states:
+        labels.update(data.get("labels") or {})
+        if data.get("keep"):
+            labels[runstate.KEEP_LABEL] = "true"
+    return states, labels
+
+
+def delete_kind(module, data):
+    binary = data.get("binary") or "kind"
+    if not module.get_bin_path(binary) and not os.path.exists(binary):
+        module.warn("kind cluster %s is left: kind (%s) not found" % (data.get("cluster"), binary))
+        return
+    env = {"KIND_EXPERIMENTAL_PROVIDER": data.get("provider") or "podman"}
+    rc, dummy, err = module.run_command([binary, "delete", "cluster", "--name", data["cluster"],
+                                         "--kubeconfig", data.get("kubeconfig") or os.devnull], environ_update=env)
+    if rc != 0:
+        module.warn("kind delete cluster %s failed: %s" % (data["cluster"], err.strip()))
+    provider = env["KIND_EXPERIMENTAL_PROVIDER"]
+    if data.get("network_created") and provider in ("podman", "docker") and module.get_bin_path(provider):
+        # kind never removes the network it made; only when no other kind node still uses it
+        rc, out, dummy = module.run_command([provider, "ps", "-aq", "--filter", "label=io.x-k8s.kind.cluster"])
+        if rc == 0 and not out.strip():
+            module.run_command([provider, "network", "rm", "kind"])
+
+
+def reap_runs(module, params, now, result):
+    base = params["state_dir"] or runstate.default_base_dir()
+    result["runs"] = []
+    for run_dir in sorted(glob.glob(os.path.join(base, "*"))):
+        if not os.path.isdir(run_dir):
+            continue
+        states, labels = run_states(run_dir)
+        if labels:
+            if not wanted(labels, params, now):
+                continue
+        elif params["run_id"] and os.path.basename(run_dir) != params["run_id"]:
+            continue
+        elif (params["stale"] or params["expired_only"]) and \
+                now - os.path.getmtime(run_dir) < EMPTY_RUN_GRACE:
+            continue
+        result["runs"].append(os.path.basename(run_dir))
+        if module.check_mode:
+            continue
+        for path, data in states:
+            runstate.stop_processes(data.get("processes") or [])
+            if data.get("cluster") and data.get("created"):
+                delete_kind(module, data)
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+ENV_LABELS = {
+    "TESTINFRA_RUN_ID": runstate.RUN_LABEL,
+    "TESTINFRA_CONTROLLER": runstate.CONTROLLER_LABEL,
+    "TESTINFRA_HOST": runstate.HOST_LABEL,
+    "TESTINFRA_EXPIRES": runstate.EXPIRES_LABEL,
+}
+
+
+def test_processes():
+    """{pid: (labels, command)} of this user's processes started by a run's go test (from their environment)."""
+    found = {}
+    own = {os.getpid(), os.getppid()}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        if int(pid) in own:
+            continue
+        try:
+            if os.stat("/proc/" + pid).st_uid != os.getuid():
+                continue
+            with open("/proc/%s/environ" % pid, "rb") as handle:
+                environ = handle.read().split(b"\0")
+            with open("/proc/%s/cmdline" % pid, "rb") as handle:
+                command = handle.read().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:
+            continue
+        labels = {}
+        for item in environ:
+            key, sep, value = item.decode(errors="replace").partition("=")
+            if sep and key in ENV_LABELS:
+                labels[ENV_LABELS[key]] = value
+        if runstate.RUN_LABEL in labels:
+            found[int(pid)] = (labels, command[:120])
+    return found
+
+
+def reap_processes(module, params, now, result):
+    victims = [{"pid": pid, "start": runstate.start_time(pid), "name": "%d %s" % (pid, command)}
+               for pid, (labels, command) in sorted(test_processes().items()) if wanted(labels, params, now)]
+    result["processes"] = [v["name"] for v in victims]
+    if victims and not module.check_mode:
+        for victim in victims:  # not their groups: a test process may share the group of an Ansible worker
+            try:
+                os.kill(victim["pid"], 15)
+            except OSError:
+                pass
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and any(runstate.alive(v["pid"], v["start"]) for v in victims):
+            time.sleep(0.05)
+        for victim in victims:
+            if runstate.alive(victim["pid"], victim["start"]):
+                try:
+                    os.kill(victim["pid"], 9)
+                except OSError:
+                    pass
+
+
+
+
+def reap(module, params):
+    """Reap per ``params`` (run_id, expired_only, stale, keep_labels, podman, state_dir); return the result dict."""
+    now = time.time()
+    result = dict(changed=False, containers=[], volumes=[], networks=[], processes=[])
+    reap_processes(module, params, now, result)
+    if module.get_bin_path(params["podman"]):
+        reap_podman(module, params, now, result)
+    reap_runs(module, params, now, result)
+    result["changed"] = any(result[k] for k in ("containers", "volumes", "networks", "runs", "processes"))
+    return result
