@@ -203,7 +203,7 @@ class Bench:
                     mine = False
                 if mine:
                     print("  removing %s (%s), left by the interrupted measurement" % (name, created[:19]))
-                    self.podman("rm", "-f", "-t", "2", name)
+                    self.podman("rm", "-f", "-v", "-t", "2", name)
 
     def cleanup_kept(self):
         if self.kept_run:
@@ -212,7 +212,7 @@ class Bench:
         if self.kept_id:
             info = self.container(CONTAINER)
             if info and info.get("Id") == self.kept_id:
-                self.podman("rm", "-f", "-t", "2", self.kept_id)
+                self.podman("rm", "-f", "-v", "-t", "2", self.kept_id)
         self.kept_run = self.kept_id = None
 
     def stop_child(self):
@@ -280,7 +280,7 @@ class Bench:
                 if subprocess.run(probe, env=ENV, capture_output=True).returncode == 0:
                     elapsed = time.monotonic() - start
                     watch()
-                    self.podman("rm", "-f", "-t", "2", CONTAINER)
+                    self.podman("rm", "-f", "-v", "-t", "2", CONTAINER)
                     self.started = None
                     return elapsed
                 if time.monotonic() - start > 60:

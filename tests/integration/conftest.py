@@ -76,12 +76,19 @@ def podman_names():
                           check=True).stdout.split()
 
 
+def volumes():
+    """All volume names: anonymous volumes carry no labels, so new ones are compared by name."""
+    return set(subprocess.run(["podman", "volume", "ls", "-q"], capture_output=True, text=True,
+                              check=True).stdout.split())
+
+
 @pytest.fixture
 def clean_host():
     """Fails the test when the run left any container, volume or network of ours behind."""
     assert leftovers() == [], "leftovers from an earlier test"
+    before = volumes()
     yield
-    left = leftovers()
+    left = leftovers() + ["anonymous volume " + v for v in sorted(volumes() - before)]
     if left:
         run_playbook("cleanup.yml")
     assert left == [], "the run left resources behind: %s" % left
