@@ -134,7 +134,7 @@ def fake_cluster(cluster, tmp_path):
     assert cluster in kind("get", "clusters").split()
     assert "server: https://127.0.0.1:%d" % port in kind("get", "kubeconfig", "--name", cluster)
     yield port
-    podman("rm", "-f", "-t", "0", cluster + "-control-plane", check=False)
+    podman("rm", "-f", "-v", "-t", "0", cluster + "-control-plane", check=False)
 
 
 @pytest.fixture

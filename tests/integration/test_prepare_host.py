@@ -28,7 +28,7 @@ def test_cleanup_playbook_removes_ours_only(clean_host):
         assert "testinfra-itest-other" in names.split()
         assert leftovers() == []
     finally:
-        subprocess.run(["podman", "rm", "-f", "testinfra-itest-other"], capture_output=True)
+        subprocess.run(["podman", "rm", "-f", "-v", "testinfra-itest-other"], capture_output=True)
 
 
 def test_prepare_host_check_mode_on_a_prepared_host():

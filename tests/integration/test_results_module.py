@@ -135,7 +135,7 @@ def container_fixture():
             time.sleep(0.5)
         yield name
     finally:
-        subprocess.run(["podman", "rm", "-f", "-t", "0", name], capture_output=True, check=False, timeout=120)
+        subprocess.run(["podman", "rm", "-f", "-v", "-t", "0", name], capture_output=True, check=False, timeout=120)
 
 
 def test_real_failing_run_writes_junit_summary_and_redacted_logs(tmp_path, go_run, container):
