@@ -166,3 +166,16 @@ def soft_failures(module):
     def soft_fail(msg="", **dummy):
         raise NotReusable(msg)
     module.fail_json = soft_fail
+
+
+def check_kept(module, container, container_port, password_of, run_check):
+    """Keep mode: ``run_check(port, password)`` against the kept container, whose port and password
+    (``password_of(env, cmd)``) are read from it. Any reason it cannot be reused ends the module with
+    ``reused=False`` and that reason instead of a failure; ``run_check`` itself exits on success."""
+    try:
+        port, env, cmd = kept_container(module, container, container_port)
+        password = password_of(env, cmd)
+        soft_failures(module)
+        run_check(port, password)
+    except NotReusable as exc:
+        module.exit_json(changed=False, reused=False, reason=str(exc))

@@ -169,7 +169,7 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.readiness import (
-    Fatal, NotReady, NotReusable, fail_with_log, kept_container, soft_failures, version_at_least, wait_ready)
+    Fatal, NotReady, check_kept, fail_with_log, version_at_least, wait_ready)
 
 try:
     import psycopg2
@@ -305,17 +305,13 @@ def main():
     container = params["container"]
     result = dict(changed=False, hnsw=False, schema="", extension_version="")
     if params["kept"]:  # keep mode: check the kept container instead of a new one; never fail, say why not
-        try:
-            params["port"], env, dummy = kept_container(module, container, 5432)
-        except NotReusable as exc:
-            module.exit_json(changed=False, reused=False, reason=str(exc))
-        params["password"] = env.get("POSTGRES_PASSWORD", params["password"] or os.environ.get("PGPASSWORD", ""))
-        result.update(reused=True, port=params["port"], password=params["password"])
-        soft_failures(module)
-        try:
-            return check(module, params, container, result)
-        except NotReusable as exc:
-            module.exit_json(changed=False, reused=False, reason=str(exc))
+        def run_check(port, password):
+            params.update(port=port, password=password)
+            result.update(reused=True, port=port, password=password)
+            check(module, params, container, result)
+        check_kept(module, container, 5432,
+                   lambda env, cmd: env.get("POSTGRES_PASSWORD", params["password"] or os.environ.get("PGPASSWORD", "")),
+                   run_check)
     check(module, params, container, result)
 
 

@@ -102,7 +102,7 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.readiness import (
-    Fatal, NotReady, NotReusable, fail_with_log, kept_container, soft_failures, version_at_least, wait_ready)
+    Fatal, NotReady, check_kept, fail_with_log, version_at_least, wait_ready)
 
 try:
     import redis
@@ -149,17 +149,12 @@ def main():
     params = module.params
     container = params["container"]
     if params["kept"]:  # keep mode: check the kept container; never fail, say why it cannot be reused
-        try:
-            params["port"], dummy, cmd = kept_container(module, container, 6379)
-        except NotReusable as exc:
-            module.exit_json(changed=False, reused=False, reason=str(exc))
-        if "--requirepass" in cmd[:-1]:
-            params["password"] = cmd[cmd.index("--requirepass") + 1]
-        soft_failures(module)
-        try:
-            check(module, params, container, dict(reused=True, port=params["port"], password=params["password"] or ""))
-        except NotReusable as exc:
-            module.exit_json(changed=False, reused=False, reason=str(exc))
+        def run_check(port, password):
+            params.update(port=port, password=password)
+            check(module, params, container, dict(reused=True, port=port, password=password or ""))
+        check_kept(module, container, 6379,
+                   lambda env, cmd: cmd[cmd.index("--requirepass") + 1] if "--requirepass" in cmd[:-1] else params["password"],
+                   run_check)
     check(module, params, container, {})
 
 
