@@ -21,7 +21,7 @@ COLLECTION_LABEL = "io.kubernaut.testinfra.collection=kubernaut.testinfra"
 
 KINDS = {
     # kind: (list command, name key, remove command)
-    "containers": (["ps", "-a"], "Names", ["rm", "--force", "--volumes", "--time", "2"]),
+    "containers": (["ps", "-a"], "Names", ["rm", "--force", "--volumes", "--time", "0"]),
     "volumes": (["volume", "ls"], "Name", ["volume", "rm", "--force"]),
     "networks": (["network", "ls"], "Name", ["network", "rm", "--force"]),
 }

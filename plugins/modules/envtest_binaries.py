@@ -807,24 +807,24 @@ class EnvtestBinaries(object):
         return self.result
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            kubernetes_version=dict(type="str", default="1.34.4"),
-            etcd_version=dict(type="str", default="3.5.16"),
-            kube_apiserver=dict(type="path"),
-            etcd=dict(type="path"),
-            assets_dir=dict(type="path"),
-            cache_dir=dict(type="path"),
-            source=dict(type="str", default="auto", choices=["auto", "assets", "cache", "setup-envtest", "build"]),
-            etcd_source=dict(type="str", default="auto", choices=["auto", "debian", "go"]),
-            debian_mirror=dict(type="str", default="http://deb.debian.org/debian"),
-            debian_suite=dict(type="str", default="trixie"),
-            go=dict(type="str", default="go"),
-            setup_envtest=dict(type="str", default="setup-envtest"),
-        ),
-        supports_check_mode=True,
-    )
+ARGUMENT_SPEC = dict(
+    kubernetes_version=dict(type="str", default="1.34.4"),
+    etcd_version=dict(type="str", default="3.5.16"),
+    kube_apiserver=dict(type="path"),
+    etcd=dict(type="path"),
+    assets_dir=dict(type="path"),
+    cache_dir=dict(type="path"),
+    source=dict(type="str", default="auto", choices=["auto", "assets", "cache", "setup-envtest", "build"]),
+    etcd_source=dict(type="str", default="auto", choices=["auto", "debian", "go"]),
+    debian_mirror=dict(type="str", default="http://deb.debian.org/debian"),
+    debian_suite=dict(type="str", default="trixie"),
+    go=dict(type="str", default="go"),
+    setup_envtest=dict(type="str", default="setup-envtest"),
+)
+
+
+def run_module(module):
+    """The module's work; ``module`` is an AnsibleModule, or a LocalModule when run in process."""
 
     def terminated(signum, frame):
         raise Interrupted(signum)
@@ -842,6 +842,10 @@ def main():
     finally:
         signal.signal(signal.SIGTERM, previous)
     module.exit_json(**result)
+
+
+def main():
+    run_module(AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True))
 
 
 if __name__ == "__main__":

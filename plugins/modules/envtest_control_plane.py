@@ -350,24 +350,24 @@ class Exited(Exception):
     pass
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            state=dict(type="str", choices=["started", "stopped"], default="started"),
-            state_dir=dict(type="path", required=True),
-            kube_apiserver=dict(type="path"),
-            etcd=dict(type="path"),
-            bind_address=dict(type="str", default="127.0.0.1"),
-            api_server_port=dict(type="int", default=0),
-            service_cluster_ip_range=dict(type="str", default="10.0.0.0/24"),
-            extra_apiserver_flags=dict(type="list", elements="str", default=[]),
-            labels=dict(type="dict", default={}),
-            expire_seconds=dict(type="int", default=7200),
-            timeout=dict(type="int", default=60),
-            reuse=dict(type="bool", default=False),
-        ),
-        supports_check_mode=True,
-    )
+ARGUMENT_SPEC = dict(
+    state=dict(type="str", choices=["started", "stopped"], default="started"),
+    state_dir=dict(type="path", required=True),
+    kube_apiserver=dict(type="path"),
+    etcd=dict(type="path"),
+    bind_address=dict(type="str", default="127.0.0.1"),
+    api_server_port=dict(type="int", default=0),
+    service_cluster_ip_range=dict(type="str", default="10.0.0.0/24"),
+    extra_apiserver_flags=dict(type="list", elements="str", default=[]),
+    labels=dict(type="dict", default={}),
+    expire_seconds=dict(type="int", default=7200),
+    timeout=dict(type="int", default=60),
+    reuse=dict(type="bool", default=False),
+)
+
+
+def run_module(module):
+    """The module's work; ``module`` is an AnsibleModule, or a LocalModule when run in process."""
     if not pki.HAS_CRYPTOGRAPHY:
         module.fail_json(msg="The Python package cryptography is missing on the controller: pip install cryptography")
     state_dir = module.params["state_dir"]
@@ -382,6 +382,10 @@ def main():
     if module.check_mode:
         module.exit_json(changed=True, msg="would start etcd and kube-apiserver")
     module.exit_json(**ControlPlane(module).start())
+
+
+def main():
+    run_module(AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True))
 
 
 if __name__ == "__main__":

@@ -65,15 +65,15 @@ from ansible_collections.kubernaut.testinfra.plugins.module_utils import kubecli
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.readiness import NotReady, wait_until
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            kubeconfig=dict(type="path", required=True),
-            context=dict(type="str"),
-            timeout=dict(type="int", default=30),
-        ),
-        supports_check_mode=True,
-    )
+ARGUMENT_SPEC = dict(
+    kubeconfig=dict(type="path", required=True),
+    context=dict(type="str"),
+    timeout=dict(type="int", default=30),
+)
+
+
+def run_module(module):
+    """The module's work; ``module`` is an AnsibleModule, or a LocalModule when run in process."""
     api = kubeclient.api_client(module, module.params["kubeconfig"], module.params["context"])
     server = api.configuration.host
     api.configuration.retries = False
@@ -98,6 +98,10 @@ def main():
                              "cluster is running and that the kubeconfig (and its current context) point at it."
                          % (module.params["kubeconfig"], server, exc))
     module.exit_json(changed=False, server=server, server_version=version, seconds=seconds)
+
+
+def main():
+    run_module(AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True))
 
 
 if __name__ == "__main__":

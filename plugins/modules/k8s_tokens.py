@@ -84,20 +84,20 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kubernaut.testinfra.plugins.module_utils import kubeclient
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            kubeconfig=dict(type="path", required=True),
-            tokens=dict(type="list", elements="dict", required=True, options=dict(
-                env=dict(type="str", required=True),
-                service_account=dict(type="str", required=True),
-                namespace=dict(type="str", default="default"),
-                audiences=dict(type="list", elements="str", default=[]),
-                expiration_seconds=dict(type="int", default=3600),
-            )),
-        ),
-        supports_check_mode=True,
-    )
+ARGUMENT_SPEC = dict(
+    kubeconfig=dict(type="path", required=True),
+    tokens=dict(type="list", elements="dict", required=True, options=dict(
+        env=dict(type="str", required=True),
+        service_account=dict(type="str", required=True),
+        namespace=dict(type="str", default="default"),
+        audiences=dict(type="list", elements="str", default=[]),
+        expiration_seconds=dict(type="int", default=3600),
+    )),
+)
+
+
+def run_module(module):
+    """The module's work; ``module`` is an AnsibleModule, or a LocalModule when run in process."""
     if module.check_mode:
         module.exit_json(changed=False, env={}, expirations={})
     api = kubeclient.api_client(module, module.params["kubeconfig"])
@@ -115,6 +115,10 @@ def main():
         env[item["env"]] = answer.status.token
         expirations[item["env"]] = answer.status.expiration_timestamp.isoformat()
     module.exit_json(changed=True, env=env, expirations=expirations)
+
+
+def main():
+    run_module(AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True))
 
 
 if __name__ == "__main__":

@@ -177,20 +177,20 @@ def port_in_use(address, port):
         sock.close()
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            name=dict(type="str", required=True),
-            binary=dict(type="str", default="kind"),
-            provider=dict(type="str", default="podman", choices=["podman", "docker", "nerdctl"]),
-            node_image=dict(type="str", required=True),
-            node_image_archive=dict(type="str", default=""),
-            pull=dict(type="bool", default=True),
-            api_server_address=dict(type="str", default="127.0.0.1"),
-            api_server_port=dict(type="int", default=0),
-        ),
-        supports_check_mode=True,
-    )
+ARGUMENT_SPEC = dict(
+    name=dict(type="str", required=True),
+    binary=dict(type="str", default="kind"),
+    provider=dict(type="str", default="podman", choices=["podman", "docker", "nerdctl"]),
+    node_image=dict(type="str", required=True),
+    node_image_archive=dict(type="str", default=""),
+    pull=dict(type="bool", default=True),
+    api_server_address=dict(type="str", default="127.0.0.1"),
+    api_server_port=dict(type="int", default=0),
+)
+
+
+def run_module(module):
+    """The module's work; ``module`` is an AnsibleModule, or a LocalModule when run in process."""
     p = module.params
     name, provider = p["name"], p["provider"]
     env = {"KIND_EXPERIMENTAL_PROVIDER": provider}
@@ -274,6 +274,10 @@ def main():
     result["network_exists"] = module.run_command([engine, "network", "inspect", "kind"])[0] == 0
 
     module.exit_json(**result)
+
+
+def main():
+    run_module(AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True))
 
 
 if __name__ == "__main__":

@@ -676,49 +676,49 @@ def resolve_upstream(module):
     module.fail_json(msg="Image %s is not available: %s. %s" % (upstream, reason, params['fix_hint']))
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            name=dict(type='str', required=True),
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-            packages=dict(type='list', elements='str', default=[]),
-            suite=dict(type='str', default='trixie'),
-            mirror=dict(type='str', default='http://deb.debian.org/debian'),
-            components=dict(type='list', elements='str', default=['main']),
-            variant=dict(type='str', default='essential',
-                         choices=['essential', 'custom', 'apt', 'required', 'minbase', 'buildd', 'important', 'standard']),
-            mode=dict(type='str', default='auto',
-                      choices=['auto', 'root', 'unshare', 'fakeroot', 'fakechroot', 'chrootless', 'sudo']),
-            dpkg_options=dict(type='list', elements='str', default=[]),
-            apt_options=dict(type='list', elements='str', default=[]),
-            setup_hooks=dict(type='list', elements='str', default=[]),
-            essential_hooks=dict(type='list', elements='str', default=[]),
-            customize_hooks=dict(type='list', elements='str', default=[]),
-            files=dict(type='list', elements='dict', default=[], options=dict(
-                src=dict(type='path'),
-                content=dict(type='str'),
-                dest=dict(type='str', required=True),
-                mode=dict(type='raw', default='0644'),
-                owner=dict(type='str'),
-            )),
-            config=dict(type='dict', default={}, options=dict(
-                entrypoint=dict(type='list', elements='str'),
-                cmd=dict(type='list', elements='str'),
-                env=dict(type='dict'),
-                expose=dict(type='list', elements='str'),
-                volumes=dict(type='list', elements='str'),
-                stop_signal=dict(type='str'),
-                workdir=dict(type='str'),
-                user=dict(type='str'),
-                labels=dict(type='dict'),
-            )),
-            force=dict(type='bool', default=False),
-            upstream=dict(type='str'),
-            source=dict(type='str', default='local', choices=['auto', 'registry', 'local']),
-            fix_hint=dict(type='str', default=''),
-        ),
-        supports_check_mode=True,
-    )
+ARGUMENT_SPEC = dict(
+    name=dict(type='str', required=True),
+    state=dict(type='str', default='present', choices=['present', 'absent']),
+    packages=dict(type='list', elements='str', default=[]),
+    suite=dict(type='str', default='trixie'),
+    mirror=dict(type='str', default='http://deb.debian.org/debian'),
+    components=dict(type='list', elements='str', default=['main']),
+    variant=dict(type='str', default='essential',
+                 choices=['essential', 'custom', 'apt', 'required', 'minbase', 'buildd', 'important', 'standard']),
+    mode=dict(type='str', default='auto',
+              choices=['auto', 'root', 'unshare', 'fakeroot', 'fakechroot', 'chrootless', 'sudo']),
+    dpkg_options=dict(type='list', elements='str', default=[]),
+    apt_options=dict(type='list', elements='str', default=[]),
+    setup_hooks=dict(type='list', elements='str', default=[]),
+    essential_hooks=dict(type='list', elements='str', default=[]),
+    customize_hooks=dict(type='list', elements='str', default=[]),
+    files=dict(type='list', elements='dict', default=[], options=dict(
+        src=dict(type='path'),
+        content=dict(type='str'),
+        dest=dict(type='str', required=True),
+        mode=dict(type='raw', default='0644'),
+        owner=dict(type='str'),
+    )),
+    config=dict(type='dict', default={}, options=dict(
+        entrypoint=dict(type='list', elements='str'),
+        cmd=dict(type='list', elements='str'),
+        env=dict(type='dict'),
+        expose=dict(type='list', elements='str'),
+        volumes=dict(type='list', elements='str'),
+        stop_signal=dict(type='str'),
+        workdir=dict(type='str'),
+        user=dict(type='str'),
+        labels=dict(type='dict'),
+    )),
+    force=dict(type='bool', default=False),
+    upstream=dict(type='str'),
+    source=dict(type='str', default='local', choices=['auto', 'registry', 'local']),
+    fix_hint=dict(type='str', default=''),
+)
+
+
+def run_module(module):
+    """The module's work; ``module`` is an AnsibleModule, or a LocalModule when run in process."""
     image = LocalImage(module)
     if module.params['state'] == 'present' and module.params['source'] != 'local':
         upstream = resolve_upstream(module)
@@ -732,6 +732,10 @@ def main():
     else:
         result = image.absent()
     module.exit_json(**result)
+
+
+def main():
+    run_module(AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True))
 
 
 if __name__ == '__main__':

@@ -278,26 +278,26 @@ def prepare_schema(module, conn, result):
         result["changed"] = True
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            host=dict(type="str", default="127.0.0.1"),
-            port=dict(type="int", default=5432),
-            user=dict(type="str", default="postgres"),
-            password=dict(type="str", no_log=True),
-            database=dict(type="str", default="postgres"),
-            timeout=dict(type="float", default=60),
-            container=dict(type="str"),
-            min_server_version=dict(type="int", default=12),
-            extension=dict(type="bool", default=True),
-            min_extension_version=dict(type="str", default="0.5.1"),
-            check_hnsw=dict(type="bool", default=True),
-            run_schema_prefix=dict(type="str", default=""),
-            schema_file=dict(type="path"),
-            kept=dict(type="bool", default=False),
-        ),
-        supports_check_mode=True,
-    )
+ARGUMENT_SPEC = dict(
+    host=dict(type="str", default="127.0.0.1"),
+    port=dict(type="int", default=5432),
+    user=dict(type="str", default="postgres"),
+    password=dict(type="str", no_log=True),
+    database=dict(type="str", default="postgres"),
+    timeout=dict(type="float", default=60),
+    container=dict(type="str"),
+    min_server_version=dict(type="int", default=12),
+    extension=dict(type="bool", default=True),
+    min_extension_version=dict(type="str", default="0.5.1"),
+    check_hnsw=dict(type="bool", default=True),
+    run_schema_prefix=dict(type="str", default=""),
+    schema_file=dict(type="path"),
+    kept=dict(type="bool", default=False),
+)
+
+
+def run_module(module):
+    """The module's work; ``module`` is an AnsibleModule, or a LocalModule when run in process."""
     if not HAS_PSYCOPG2:
         module.fail_json(msg=missing_required_lib("psycopg2 (pip install psycopg2-binary)"),
                          exception=PSYCOPG2_ERROR)
@@ -332,6 +332,10 @@ def check(module, params, container, result):
     finally:
         conn.close()
     module.exit_json(**result)
+
+
+def main():
+    run_module(AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True))
 
 
 if __name__ == "__main__":

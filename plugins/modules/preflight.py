@@ -346,29 +346,29 @@ def build_argv(module, go, test_packages=()):
     return argv
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            service=dict(type="str", default="service"),
-            repo_dir=dict(type="str", default=""),
-            packages=dict(type="list", elements="str", required=True),
-            go=dict(type="str", default="go"),
-            go_test_flags=dict(type="list", elements="str", default=[]),
-            go_test_timeout=dict(type="str", default="5m"),
-            build_grace=dict(type="int", default=300),
-            podman=dict(type="str", default="podman"),
-            ports=dict(type="list", elements="dict", default=[], options=dict(
-                backend=dict(type="str", required=True),
-                host=dict(type="str", default="127.0.0.1"),
-                port=dict(type="int", required=True),
-                variable=dict(type="str", default=""),
-            )),
-            manifests=dict(type="dict", default={}),
-            reap_stale=dict(type="bool", default=False),
-            state_dir=dict(type="path"),
-        ),
-        supports_check_mode=True,
-    )
+ARGUMENT_SPEC = dict(
+    service=dict(type="str", default="service"),
+    repo_dir=dict(type="str", default=""),
+    packages=dict(type="list", elements="str", required=True),
+    go=dict(type="str", default="go"),
+    go_test_flags=dict(type="list", elements="str", default=[]),
+    go_test_timeout=dict(type="str", default="5m"),
+    build_grace=dict(type="int", default=300),
+    podman=dict(type="str", default="podman"),
+    ports=dict(type="list", elements="dict", default=[], options=dict(
+        backend=dict(type="str", required=True),
+        host=dict(type="str", default="127.0.0.1"),
+        port=dict(type="int", required=True),
+        variable=dict(type="str", default=""),
+    )),
+    manifests=dict(type="dict", default={}),
+    reap_stale=dict(type="bool", default=False),
+    state_dir=dict(type="path"),
+)
+
+
+def run_module(module):
+    """The module's work; ``module`` is an AnsibleModule, or a LocalModule when run in process."""
     params = module.params
     if not params["packages"]:
         module.fail_json(msg="service %s lists no packages: set testinfra_services.%s.packages"
@@ -390,6 +390,10 @@ def main():
                      go_version=go_version.strip(), manifests=manifests, test_packages=test_packages, controller=controller(), state_dir=default_base_dir(),
                      user=pwd.getpwuid(os.getuid()).pw_name,
                      hostname=socket.gethostname())
+
+
+def main():
+    run_module(AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True))
 
 
 if __name__ == "__main__":

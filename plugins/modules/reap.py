@@ -101,20 +101,24 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.reaping import reap
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            run_id=dict(type="str"),
-            expired_only=dict(type="bool", default=False),
-            stale=dict(type="bool", default=False),
-            keep_labels=dict(type="list", elements="str", default=[]),
-            podman=dict(type="str", default="podman"),
-            state_dir=dict(type="path"),
-        ),
-        supports_check_mode=True,
-    )
+ARGUMENT_SPEC = dict(
+    run_id=dict(type="str"),
+    expired_only=dict(type="bool", default=False),
+    stale=dict(type="bool", default=False),
+    keep_labels=dict(type="list", elements="str", default=[]),
+    podman=dict(type="str", default="podman"),
+    state_dir=dict(type="path"),
+)
+
+
+def run_module(module):
+    """The module's work; ``module`` is an AnsibleModule, or a LocalModule when run in process."""
     result = reap(module, module.params)
     module.exit_json(**result)
+
+
+def main():
+    run_module(AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True))
 
 
 if __name__ == "__main__":

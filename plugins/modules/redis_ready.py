@@ -131,19 +131,19 @@ def ping(params):
         client.close()
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            host=dict(type="str", default="127.0.0.1"),
-            port=dict(type="int", default=6379),
-            password=dict(type="str", no_log=True),
-            timeout=dict(type="float", default=30),
-            container=dict(type="str"),
-            min_version=dict(type="str", default="6.2"),
-            kept=dict(type="bool", default=False),
-        ),
-        supports_check_mode=True,
-    )
+ARGUMENT_SPEC = dict(
+    host=dict(type="str", default="127.0.0.1"),
+    port=dict(type="int", default=6379),
+    password=dict(type="str", no_log=True),
+    timeout=dict(type="float", default=30),
+    container=dict(type="str"),
+    min_version=dict(type="str", default="6.2"),
+    kept=dict(type="bool", default=False),
+)
+
+
+def run_module(module):
+    """The module's work; ``module`` is an AnsibleModule, or a LocalModule when run in process."""
     if not HAS_REDIS:
         module.fail_json(msg=missing_required_lib("redis (pip install redis)"), exception=REDIS_ERROR)
     params = module.params
@@ -167,6 +167,10 @@ def check(module, params, container, extra):
         fail_with_log(module, "%s runs Redis %s, older than the minimum %s: use a newer redis_image or "
                       "lower redis_min_version" % (where, version, params["min_version"]), container)
     module.exit_json(changed=False, version=version, ready_seconds=seconds, attempts=attempts, **extra)
+
+
+def main():
+    run_module(AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True))
 
 
 if __name__ == "__main__":

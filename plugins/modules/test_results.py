@@ -301,28 +301,28 @@ def check_logs(module):
             module.fail_json(msg="every logs item needs a name (the file is logs/<name>.log)")
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            dest=dict(type="path", required=True),
-            service=dict(type="str", default=""),
-            run_id=dict(type="str", default=""),
-            go_test_output=dict(type="list", elements="str", required=True),
-            rc=dict(type="int"),
-            phases=dict(type="dict", default={}),
-            backends=dict(type="dict", default={}),
-            logs=dict(type="list", elements="dict", default=[], options=dict(
-                name=dict(type="str", required=True),
-                container=dict(type="str"),
-                path=dict(type="path"),
-            )),
-            save_logs=dict(type="str", choices=["on_failure", "always", "never"], default="on_failure"),
-            redact=dict(type="list", elements="str", default=[], no_log=True),
-            log_lines=dict(type="int", default=200),
-            go_version=dict(type="str", default=""),
-        ),
-        supports_check_mode=True,
-    )
+ARGUMENT_SPEC = dict(
+    dest=dict(type="path", required=True),
+    service=dict(type="str", default=""),
+    run_id=dict(type="str", default=""),
+    go_test_output=dict(type="list", elements="str", required=True),
+    rc=dict(type="int"),
+    phases=dict(type="dict", default={}),
+    backends=dict(type="dict", default={}),
+    logs=dict(type="list", elements="dict", default=[], options=dict(
+        name=dict(type="str", required=True),
+        container=dict(type="str"),
+        path=dict(type="path"),
+    )),
+    save_logs=dict(type="str", choices=["on_failure", "always", "never"], default="on_failure"),
+    redact=dict(type="list", elements="str", default=[], no_log=True),
+    log_lines=dict(type="int", default=200),
+    go_version=dict(type="str", default=""),
+)
+
+
+def run_module(module):
+    """The module's work; ``module`` is an AnsibleModule, or a LocalModule when run in process."""
     params = module.params
     check_logs(module)
     dest = os.path.abspath(params["dest"])
@@ -377,6 +377,10 @@ def main():
     except (IOError, OSError) as exc:
         module.fail_json(msg="cannot write the results to %s: %s" % (dest, exc), files=files, **result)
     module.exit_json(changed=bool(files), files=files, **result)
+
+
+def main():
+    run_module(AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True))
 
 
 if __name__ == "__main__":

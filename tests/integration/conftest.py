@@ -18,9 +18,9 @@ KIND_NODES = "label=io.x-k8s.kind.cluster"
 STATE_BASE = os.path.join(tempfile.gettempdir(), "kubernaut-testinfra-%d" % os.getuid())
 
 
-def run_playbook(playbook, *args, timeout=900):
+def run_playbook(playbook, *args, timeout=900, env=None):
     """Run ansible-playbook from the checkout; return (exit code, combined output)."""
-    env = dict(os.environ)
+    env = dict(os.environ, **(env or {}))
     env.update(ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
                PATH=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "") + os.pathsep + "/usr/local/go/bin")
     target = playbook if "." in playbook and not playbook.endswith(".yml") else os.path.join(ROOT, "playbooks", playbook)

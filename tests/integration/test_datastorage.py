@@ -50,3 +50,24 @@ def test_port_in_use_fails_before_provisioning(clean_host, busy_port):
     assert rc != 0
     assert "port 127.0.0.1:%d for pgvector is already in use" % busy_port in out
     assert "-e pgvector_port=<port>" in out
+
+
+def test_port_taken_at_start_names_the_fix_and_leaves_nothing(clean_host, busy_port):
+    # Keep mode skips the start-of-run port check: Podman itself meets the taken port here.
+    rc, out = run_playbook("datastorage.yml", "-e", "pgvector_port=%d" % busy_port, "-e", "testinfra_keep=true")
+    assert rc != 0
+    assert "Container datastorage-postgres (localhost/kubernaut/pgvector:pg17-trixie) did not start" in out, out
+    assert "port %d is taken by another process" % busy_port in out and "-e pgvector_port=<port>" in out
+    assert "datastorage-postgres" not in podman_names()
+
+
+def test_runs_the_same_with_and_without_in_process_modules(clean_host):
+    # Default: the collection's modules run inside the worker (no AnsiballZ payload of theirs is executed).
+    # TESTINFRA_IN_PROCESS=0: every one runs as a module, as it would on a remote host; same result.
+    for setting, as_module in (("1", False), ("0", True)):
+        rc, out = run_playbook("datastorage.yml", "-vvv", env={"TESTINFRA_IN_PROCESS": setting})
+        assert rc == 0, out
+        assert re.search(r"datastorage: PASSED - 10 tests: 10 passed, 0 failed, 0 skipped", out), out
+        for module in ("preflight", "backend_container", "pgvector_ready", "test_results", "reap"):
+            assert ("AnsiballZ_%s.py" % module in out) is as_module, (setting, module)
+        assert "AnsiballZ_command.py" in out  # go test: always the command module

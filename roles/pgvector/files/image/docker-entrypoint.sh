@@ -212,12 +212,16 @@ _main() {
 			docker_init_database_dir
 			pg_setup_hba_conf "$@"
 
-			export PGPASSWORD="${PGPASSWORD:-$POSTGRES_PASSWORD}"
-			docker_temp_server_start "$@"
-			docker_setup_db
-			docker_process_init_files /docker-entrypoint-initdb.d/*
-			docker_temp_server_stop
-			unset PGPASSWORD
+			# The temporary server only creates POSTGRES_DB and runs the init files: when initdb already
+			# made the database and there are no init files, the result is the same without it (~0.3 s).
+			if [ "$POSTGRES_DB" != postgres ] || [ -n "$(ls -A /docker-entrypoint-initdb.d/)" ]; then
+				export PGPASSWORD="${PGPASSWORD:-$POSTGRES_PASSWORD}"
+				docker_temp_server_start "$@"
+				docker_setup_db
+				docker_process_init_files /docker-entrypoint-initdb.d/*
+				docker_temp_server_stop
+				unset PGPASSWORD
+			fi
 
 			printf '\nPostgreSQL init process complete; ready for start up.\n\n'
 		else

@@ -1,0 +1,226 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: kubernaut.testinfra contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: backend_container
+short_description: Start a throw-away, labelled backend container and return its host ports
+version_added: "0.2.0"
+description:
+  - Starts a detached Podman container for a test backend, replacing any container of the same name, and
+    returns as soon as Podman has started it, with the host ports Podman published (port 0 in O(publish)
+    means Podman picked a free one). Waiting for the service inside is the job of the readiness modules
+    (M(kubernaut.testinfra.pgvector_ready), M(kubernaut.testinfra.redis_ready)).
+  - One C(podman run) instead of the inspect/create/start round trips of a general container module, as this
+    is the hot path of every test run.
+  - Secrets reach the container through Podman's own environment (O(pass_env), C(--env NAME) without a
+    value), set with the task's C(environment) keyword, so that they are neither on a command line nor
+    module arguments (Ansible would mask every occurrence of a no_log value, and a password like
+    C(postgres) would blank out container names in every message).
+  - A failed start gives one message with the reason and the fix for the usual causes (full storage, a
+    taken port, no free port left).
+author:
+  - kubernaut.testinfra contributors
+options:
+  name:
+    description: The container name.
+    type: str
+    required: true
+  image:
+    description: The image reference; it must be present (the role resolves it first; nothing is pulled).
+    type: str
+    required: true
+  command:
+    description: The command (arguments to the image's entrypoint).
+    type: list
+    elements: str
+    default: []
+  env:
+    description: Environment variables of the container.
+    type: dict
+    default: {}
+  pass_env:
+    description:
+      - Names of environment variables the container gets from the module's environment (the task's
+        C(environment)); a name missing there is an error.
+    type: list
+    elements: str
+    default: []
+  publish:
+    description:
+      - Port publications, C(host_ip:host_port:container_port); an empty host port lets Podman pick one.
+    type: list
+    elements: str
+    default: []
+  tmpfs:
+    description: Paths in the container to mount as tmpfs, with their mount options.
+    type: dict
+    default: {}
+  labels:
+    description: Labels of the container (the reaper finds leftovers by them).
+    type: dict
+    default: {}
+  expire_seconds:
+    description:
+      - Podman's C(--timeout), so the container is stopped after this many seconds, whatever happens to
+        the run. 0 for no limit.
+    type: int
+    default: 0
+  port_variable:
+    description: The variable that sets the host port, named in the hint when the port is taken.
+    type: str
+    default: ""
+  podman:
+    description: The podman executable.
+    type: str
+    default: podman
+notes:
+  - Supports check mode; it then reports that it would start the container, with the requested ports.
+"""
+
+EXAMPLES = r"""
+- name: Start Redis on a port Podman picks
+  kubernaut.testinfra.backend_container:
+    name: ai-redis
+    image: localhost/kubernaut/redis:trixie
+    command: [redis-server, --save, "", --appendonly, "no"]
+    publish: ["127.0.0.1::6379"]
+    labels:
+      io.kubernaut.testinfra.collection: kubernaut.testinfra
+    expire_seconds: 7200
+  register: started
+
+- name: Start PostgreSQL, password passed out of sight
+  kubernaut.testinfra.backend_container:
+    name: datastorage-postgres
+    image: localhost/kubernaut/pgvector:pg17-trixie
+    env:
+      POSTGRES_USER: postgres
+    pass_env: [POSTGRES_PASSWORD]
+    publish: ["127.0.0.1:5432:5432"]
+    tmpfs:
+      /var/lib/postgresql/data: rw,mode=0700
+    port_variable: pgvector_port
+  environment:
+    POSTGRES_PASSWORD: "{{ password }}"
+"""
+
+RETURN = r"""
+id:
+  description: The container ID (empty in check mode).
+  returned: success
+  type: str
+ports:
+  description: Host port of each published container port, keyed C(<port>/<protocol>).
+  returned: success
+  type: dict
+  sample: {"5432/tcp": 41234}
+start_seconds:
+  description: Seconds C(podman run) took.
+  returned: success
+  type: float
+"""
+
+import json
+import os
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+
+HINTS = (
+    (("no space left on device",), "Podman storage is full: free disk space (podman system prune, make cleanup)"),
+    (("address already in use",), "port {port} is taken by another process: stop it, run make cleanup, or choose "
+                                  "another with -e {variable}=<port> (0 lets Podman pick a free one)"),
+    (("free port", "cannot assign requested address"),
+     "no free port left: free some ports or widen net.ipv4.ip_local_port_range"),
+)
+
+
+def hint(error, params):
+    """The fix for a known cause of a failed start, or ''."""
+    text = error.lower()
+    taken = [spec.split(":")[-2] for spec in params["publish"] if spec.count(":") >= 2]
+    for markers, fix in HINTS:
+        if any(marker in text for marker in markers):
+            return " - " + fix.format(port=", ".join(p for p in taken if p) or "?",
+                                      variable=params["port_variable"] or "the port variable")
+    return ""
+
+
+def run_args(params):
+    args = [params["podman"], "run", "--detach", "--replace", "--pull=never", "--name", params["name"]]
+    for key, value in sorted(params["labels"].items()):
+        args += ["--label", "%s=%s" % (key, value)]
+    for key, value in sorted(params["env"].items()):
+        args += ["--env", "%s=%s" % (key, value)]
+    for key in params["pass_env"]:
+        args += ["--env", key]  # value from podman's environment
+    for spec in params["publish"]:
+        args += ["--publish", spec]
+    for path, options in sorted(params["tmpfs"].items()):
+        args += ["--tmpfs", "%s:%s" % (path, options) if options else path]
+    if params["expire_seconds"]:
+        args += ["--timeout", str(params["expire_seconds"])]
+    return args + [params["image"]] + params["command"]
+
+
+def host_ports(module, params, container_id):
+    rc, out, err = module.run_command([params["podman"], "container", "inspect", "--format",
+                                       "{{json .NetworkSettings.Ports}}", container_id])
+    if rc != 0:
+        module.fail_json(msg="cannot inspect container %s: %s" % (params["name"], err.strip()))
+    ports = {}
+    for key, bindings in (json.loads(out or "{}") or {}).items():
+        if bindings and bindings[0].get("HostPort"):
+            ports[key] = int(bindings[0]["HostPort"])
+    return ports
+
+
+ARGUMENT_SPEC = dict(
+    name=dict(type="str", required=True),
+    image=dict(type="str", required=True),
+    command=dict(type="list", elements="str", default=[]),
+    env=dict(type="dict", default={}),
+    pass_env=dict(type="list", elements="str", default=[], no_log=False),
+    publish=dict(type="list", elements="str", default=[]),
+    tmpfs=dict(type="dict", default={}),
+    labels=dict(type="dict", default={}),
+    expire_seconds=dict(type="int", default=0),
+    port_variable=dict(type="str", default=""),
+    podman=dict(type="str", default="podman"),
+)
+
+
+def run_module(module):
+    """The module's work; ``module`` is an AnsibleModule, or a LocalModule when run in process."""
+    params = module.params
+    if module.check_mode:
+        ports = dict(("%s/tcp" % spec.split(":")[-1], int(spec.split(":")[-2] or 0))
+                     for spec in params["publish"] if spec.count(":") >= 2)
+        module.exit_json(changed=True, id="", ports=ports, start_seconds=0.0)
+    missing = [name for name in params["pass_env"] if name not in os.environ]
+    if missing:
+        module.fail_json(msg="pass_env names %s, not set in the task's environment" % ", ".join(missing))
+    start = time.monotonic()
+    rc, out, err = module.run_command(run_args(params))
+    if rc != 0:
+        module.run_command([params["podman"], "rm", "--force", "--volumes", "--time", "0", params["name"]])
+        module.fail_json(msg="Container %s (%s) did not start: %s%s"
+                         % (params["name"], params["image"], err.strip() or out.strip(), hint(err, params)), rc=rc)
+    container_id = out.strip().splitlines()[-1] if out.strip() else params["name"]
+    module.exit_json(changed=True, id=container_id, ports=host_ports(module, params, container_id),
+                     start_seconds=round(time.monotonic() - start, 3))
+
+
+def main():
+    run_module(AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True))
+
+
+if __name__ == "__main__":
+    main()
