@@ -142,10 +142,15 @@ HINTS = (
 )
 
 
+def published(params):
+    """(host port, container port) of each host_ip:host_port:container_port in publish; '' when Podman picks."""
+    return [tuple(spec.split(":")[-2:]) for spec in params["publish"] if spec.count(":") >= 2]
+
+
 def hint(error, params):
     """The fix for a known cause of a failed start, or ''."""
     text = error.lower()
-    taken = [spec.split(":")[-2] for spec in params["publish"] if spec.count(":") >= 2]
+    taken = [host for host, dummy in published(params)]
     for markers, fix in HINTS:
         if any(marker in text for marker in markers):
             return " - " + fix.format(port=", ".join(p for p in taken if p) or "?",
@@ -201,8 +206,7 @@ def run_module(module):
     """The module's work; ``module`` is an AnsibleModule, or a LocalModule when run in process."""
     params = module.params
     if module.check_mode:
-        ports = dict(("%s/tcp" % spec.split(":")[-1], int(spec.split(":")[-2] or 0))
-                     for spec in params["publish"] if spec.count(":") >= 2)
+        ports = dict(("%s/tcp" % container, int(host or 0)) for host, container in published(params))
         module.exit_json(changed=True, id="", ports=ports, start_seconds=0.0)
     missing = [name for name in params["pass_env"] if name not in os.environ]
     if missing:

@@ -40,7 +40,6 @@ class LocalModule:
     def __init__(self, argument_spec, args, check_mode=False):
         self.check_mode = check_mode
         self._warnings = []
-        self.no_log_values = set()
         validated = ArgumentSpecValidator(argument_spec).validate(args)
         self.no_log_values = validated._no_log_values  # pylint: disable=protected-access
         self.params = validated.validated_parameters
