@@ -61,7 +61,7 @@ def log_tail(module, container, lines=25, podman="podman"):
     return (out + err).strip()
 
 
-def wait_until(probe, timeout, interval=0.2, on_retry=None):
+def wait_until(probe, timeout, interval=0.05, on_retry=None):
     """Call ``probe()`` until it returns, raising NotReady to retry, for at most ``timeout`` seconds.
 
     ``on_retry(last_error)`` is called between attempts and may raise Fatal (for example when the

@@ -390,13 +390,12 @@ class LocalImage(object):
         return rc, out, err
 
     def inspect(self, ref):
-        """Inspect data of ref, or None if there is no such image."""
-        rc, out, err = self.run([self.podman, 'image', 'exists', ref], check=False)
-        if rc == 1:
+        """Inspect data of ref, or None if there is no such image (one podman call, not exists + inspect)."""
+        rc, out, err = self.run([self.podman, 'image', 'inspect', ref], check=False)
+        if rc != 0 and re.search(r'image not known|no such image', err or '', re.I):
             return None
         if rc != 0:
-            self.module.fail_json(msg='podman image exists %s failed (rc=%s): %s' % (ref, rc, stderr_tail(err)))
-        rc, out, err = self.run([self.podman, 'image', 'inspect', ref])
+            self.module.fail_json(msg='podman image inspect %s failed (rc=%s): %s' % (ref, rc, stderr_tail(err)))
         try:
             return json.loads(out)[0]
         except (ValueError, IndexError) as e:

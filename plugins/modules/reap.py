@@ -91,8 +91,16 @@ processes:
   type: list
   elements: str
 runs:
-  description: Run state directories removed (their control planes stopped, their Kind clusters deleted).
+  description:
+    - Run state directories removed (their control planes stopped, their Kind clusters deleted). The test
+      binaries of a run directory go back into their cache first (see M(kubernaut.testinfra.preflight)'s
+      O(kubernaut.testinfra.preflight#module:binary_dir)).
   returned: always
+  type: list
+  elements: str
+test_binary_caches:
+  description: With O(stale) or O(expired_only), test binary caches removed because no run used them for 7 days.
+  returned: when O(stale) or O(expired_only)
   type: list
   elements: str
 """

@@ -1,5 +1,6 @@
 """Integration tests: run the real playbooks with real Podman, PostgreSQL, Redis and go test."""
 
+import glob
 import json
 import os
 import shutil
@@ -9,6 +10,7 @@ import sys
 import tempfile
 
 import pytest
+from ansible_collections.kubernaut.testinfra.plugins.module_utils import test_binaries
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXAMPLES = os.path.join(ROOT, "examples")
@@ -16,6 +18,7 @@ FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
 OURS = "label=io.kubernaut.testinfra.collection=kubernaut.testinfra"
 KIND_NODES = "label=io.x-k8s.kind.cluster"
 STATE_BASE = os.path.join(tempfile.gettempdir(), "kubernaut-testinfra-%d" % os.getuid())
+TEST_BINARY_CACHE = ".test-binaries"
 
 
 def run_playbook(playbook, *args, timeout=900, env=None):
@@ -46,8 +49,10 @@ def control_plane_processes():
 
 
 def run_state_dirs():
-    """Run state directories (kubeconfigs, control-plane data, Kind state) still on disk."""
-    return sorted(os.listdir(STATE_BASE)) if os.path.isdir(STATE_BASE) else []
+    """Run state directories (kubeconfigs, control-plane data, Kind state, test binaries) still on disk.
+    The test binary cache (.test-binaries) is meant to stay: it is no run's."""
+    names = os.listdir(STATE_BASE) if os.path.isdir(STATE_BASE) else []
+    return sorted(n for n in names if n != TEST_BINARY_CACHE)
 
 
 def podman_list(cmd, filt):
@@ -96,10 +101,14 @@ def clean_host():
 
 @pytest.fixture
 def service_copy(tmp_path):
-    """A copy of the example Go module that a test may break; returns its path."""
+    """A copy of the example Go module that a test may break; returns its path. Its test binary caches
+    (one per service run from it) go with it."""
     dest = tmp_path / "service"
     shutil.copytree(EXAMPLES, dest)
-    return dest
+    yield dest
+    key = test_binaries.cache_dir(STATE_BASE, "any", str(dest)).rpartition("-")[2]
+    for cache in glob.glob(os.path.join(STATE_BASE, TEST_BINARY_CACHE, "*-" + key)):
+        shutil.rmtree(cache, ignore_errors=True)
 
 
 def add_fixture(repo, name, dest):

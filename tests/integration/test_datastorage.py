@@ -1,8 +1,10 @@
 """datastorage.yml end to end: real PostgreSQL + pgvector in Podman, real go test (Ginkgo v2)."""
 
+import os
 import re
 
-from conftest import add_fixture, podman_names, run_playbook
+from ansible_collections.kubernaut.testinfra.plugins.module_utils import test_binaries
+from conftest import EXAMPLES, STATE_BASE, add_fixture, podman_names, run_playbook, run_state_dirs
 
 
 def test_passing_suite_exits_0_with_per_spec_summary(clean_host):
@@ -71,3 +73,19 @@ def test_runs_the_same_with_and_without_in_process_modules(clean_host):
         for module in ("preflight", "backend_container", "pgvector_ready", "test_results", "reap"):
             assert ("AnsiballZ_%s.py" % module in out) is as_module, (setting, module)
         assert "AnsiballZ_command.py" in out  # go test: always the command module
+
+
+def test_test_binaries_outlive_the_run_and_are_not_linked_again(clean_host):
+    rc, out = run_playbook("datastorage.yml")
+    assert rc == 0, out
+    cached = os.path.join(test_binaries.cache_dir(STATE_BASE, "datastorage", EXAMPLES), "datastorage.test")
+    inode = os.stat(cached).st_ino
+    rc, out = run_playbook("datastorage.yml", "-v")
+    assert rc == 0, out
+    assert re.search(r"^\s*- -o\n\s*- /\S+/bin/\n", out, re.M), out  # go test -o <run dir>/bin/
+    # go test found the binary seeded from the cache current: no new link, so the cache keeps its file
+    assert os.stat(cached).st_ino == inode
+    assert run_state_dirs() == []  # the run's directory (and its bin/) is gone
+    rc, out = run_playbook("datastorage.yml", "-v", "-e", "testinfra_go_test_cache_binaries=false")
+    assert rc == 0, out
+    assert not re.search(r"^\s*- -o$", out, re.M)

@@ -1,0 +1,72 @@
+"""service_report: the row, printed report and verdict of one service's run."""
+
+import json
+import os
+
+from ansible_collections.kubernaut.testinfra.plugins.filter.service_report import service_report
+
+PHASES = {"provision": 0.81, "ready": 0.66, "test": 0.95, "cleanup": 0.77}
+
+
+def events(*tests):
+    """go test -json lines: one passing or failing test each, then the package verdict."""
+    lines = []
+    for name, action in tests:
+        lines += [json.dumps({"Action": "run", "Package": "ex/ai", "Test": name}),
+                  json.dumps({"Action": "output", "Package": "ex/ai", "Test": name, "Output": "--- %s\n" % name}),
+                  json.dumps({"Action": action, "Package": "ex/ai", "Test": name, "Elapsed": 0.01})]
+    failed = any(action == "fail" for dummy, action in tests)
+    lines.append(json.dumps({"Action": "fail" if failed else "pass", "Package": "ex/ai", "Elapsed": 0.1}))
+    return lines
+
+
+def report(**extra):
+    data = dict(service="ai", backends=["redis"], selected=["redis"], tags=["all"], phases=PHASES,
+                containers={"redis": "ai-redis"})
+    data.update(extra)
+    return service_report(data)
+
+
+def test_passing_run():
+    row = report(go_test={"rc": 0, "stdout_lines": events(("TestA", "pass"), ("TestB", "pass"))},
+                 files=[os.path.join(os.getcwd(), ".testinfra/artifacts/r1/junit.xml")])
+    assert (row["state"], row["ok"], row["verdict"], row["total"], row["passed"]) == ("PASSED", True, "", 2, 2)
+    assert row["report"].splitlines() == [
+        "ai: PASSED - 2 tests: 2 passed, 0 failed, 0 skipped in 0.10s",
+        "phases: provision 0.81 s, ready 0.66 s, test 0.95 s, cleanup 0.77 s",
+        "results: .testinfra/artifacts/r1/junit.xml"]
+    assert row["backends"] == ["redis"] and row["phases"] == PHASES
+
+
+def test_failing_run_names_the_backend_that_stopped():
+    state = {"containers": [{"Name": "ai-redis", "State": {"Running": False}}]}
+    row = report(go_test={"rc": 1, "stdout_lines": events(("TestA", "pass"), ("TestB", "fail"))}, backend_state=state)
+    assert (row["state"], row["ok"], row["failed"]) == ("FAILED", False, 1)
+    assert row["verdict"] == "ai: go test did not pass (exit 1); backend redis (container ai-redis) stopped while the tests ran"
+    assert "TestB" in row["report"]
+    row = report(go_test={"rc": 1, "stdout_lines": events(("TestB", "fail"))},
+                 backend_state={"containers": [{"Name": "ai-redis", "State": {"Running": True}}]})
+    assert row["verdict"] == "ai: go test did not pass (exit 1)"
+
+
+def test_timeout_verdict_names_the_bound():
+    row = report(go_test={"rc": 124, "stdout_lines": events(("TestA", "pass"))}, timeout="90s")
+    assert row["verdict"] == ("ai: go test was killed after its time bound (timeout 90s plus the build allowance; "
+                              "exit 124)")
+
+
+def test_cluster_and_keep_lines_follow_the_summary():
+    row = report(go_test={"rc": 0, "stdout_lines": events(("TestA", "pass"))}, cluster_line="envtest: kept",
+                 keep_line="kept for the next run (testinfra_keep): ai-redis; reused: redis.")
+    lines = row["report"].splitlines()
+    assert lines[1] == "envtest: kept" and lines[-1].startswith("kept for the next run")
+
+
+def test_skipped_and_not_run():
+    row = report(selected=[], tags=["pgvector"])
+    assert (row["state"], row["ok"], row["verdict"], row["total"]) == ("SKIPPED", True, "", 0)
+    assert row["report"] == "Nothing to run: service ai uses redis, which the selected tags (pgvector) do not include."
+    row = report(error="Redis did not answer PING")
+    assert (row["state"], row["ok"]) == ("NOT RUN", False)
+    assert row["verdict"] == "Provisioning for ai failed; nothing was left running."
+    assert row["report"] == "ai: not run (Redis did not answer PING)"
