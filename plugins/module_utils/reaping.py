@@ -130,7 +130,7 @@ def reap_runs(module, params, now, result):
         if module.check_mode:
             continue
         for path, data in states:
-            runstate.stop_processes(data.get("processes") or [])
+            runstate.stop_processes(data.get("processes") or [], grace=0)  # throw-away control planes
             if data.get("cluster") and data.get("created"):
                 delete_kind(module, data)
         test_binaries.harvest(run_dir)  # the next run of the service need not link them again

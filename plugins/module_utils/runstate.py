@@ -27,6 +27,51 @@ def default_base_dir():
     return os.path.join(tempfile.gettempdir(), "kubernaut-testinfra-%d" % os.getuid())
 
 
+def _proc(pid):
+    """(cmdline parts, parent pid, start time) of a process, or None."""
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as handle:
+            cmd = handle.read().split(b"\0")
+        with open("/proc/%d/stat" % pid) as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        return cmd, int(fields[1]), fields[19]
+    except (IOError, OSError, ValueError, IndexError):
+        return None
+
+
+def controller():
+    """'<pid>:<start time>' of the ansible-playbook process above this module; '' when not found.
+
+    Ansible runs each task in a forked worker with the same command line as the main process, and
+    the worker exits after the task: the topmost ansible-playbook process is the one that lives
+    as long as the run.
+    """
+    found = ""
+    pid = os.getppid()
+    for dummy in range(16):
+        info = _proc(pid)
+        if info is None:
+            break
+        cmd, ppid, start = info
+        is_playbook = any(os.path.basename(part).startswith(b"ansible-playbook") for part in cmd[:2])
+        if is_playbook:
+            found = "%d:%s" % (pid, start)
+        elif found or ppid <= 1:
+            break
+        pid = ppid
+    return found
+
+
+def own_labels(labels):
+    """``labels`` with this host and the ansible-playbook process running the play filled in when missing."""
+    labels = dict(labels or {})
+    if not labels.get(HOST_LABEL):
+        labels[HOST_LABEL] = socket.gethostname()
+    if not labels.get(CONTROLLER_LABEL):
+        labels[CONTROLLER_LABEL] = controller()
+    return labels
+
+
 def start_time(pid):
     """The start time of a process (clock ticks since boot, /proc/<pid>/stat field 22), or None."""
     try:
@@ -66,7 +111,8 @@ def stale(labels, now=None):
 
 
 def stop_processes(processes, grace=10.0):
-    """SIGTERM each recorded process group still alive, then SIGKILL what is left after ``grace`` s.
+    """SIGTERM each recorded process group still alive, then SIGKILL what is left after ``grace`` s
+    (``grace=0``: at once).
 
     ``processes``: dicts with pid and start. Each was started as the leader of its own process group.
     Returns the names of the processes that were running.
@@ -77,9 +123,12 @@ def stop_processes(processes, grace=10.0):
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline and any(alive(p["pid"], p.get("start")) for p in running):
         time.sleep(0.05)
-    for proc in running:
-        if alive(proc["pid"], proc.get("start")):
-            _signal_group(proc["pid"], signal.SIGKILL)
+    killed = [p for p in running if alive(p["pid"], p.get("start"))]
+    for proc in killed:
+        _signal_group(proc["pid"], signal.SIGKILL)
+    deadline = time.monotonic() + 2
+    while killed and time.monotonic() < deadline and any(alive(p["pid"], p.get("start")) for p in killed):
+        time.sleep(0.01)  # gone before the caller removes their files or reports them stopped
     return [p.get("name", str(p["pid"])) for p in running]
 
 

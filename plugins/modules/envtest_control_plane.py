@@ -60,7 +60,9 @@ options:
     elements: str
     default: []
   labels:
-    description: Ownership labels recorded in C(state.json) (run id, controller, expiry...).
+    description:
+      - Ownership labels recorded in C(state.json) (run id, controller, expiry...). When the host or controller
+        label is missing, this host and the ansible-playbook process running the play are recorded.
     type: dict
     default: {}
   expire_seconds:
@@ -198,7 +200,7 @@ class ControlPlane(object):
 
     def save(self, **extra):
         data = runstate.read_json(os.path.join(self.dir, STATE_FILE)) or {}
-        data.update(labels=self.p["labels"], processes=self.processes, **extra)
+        data.update(labels=runstate.own_labels(self.p["labels"]), processes=self.processes, **extra)
         runstate.write_json(os.path.join(self.dir, STATE_FILE), data)
 
     def fail(self, msg, log=None):
@@ -374,8 +376,8 @@ def run_module(module):
     if module.params["state"] == "stopped":
         data = runstate.read_json(os.path.join(state_dir, STATE_FILE)) or {}
         present = os.path.exists(state_dir)
-        # throw-away data: no need to wait for a graceful shutdown
-        stopped = [] if module.check_mode else runstate.stop_processes(data.get("processes", []), grace=1.0)
+        # throw-away data: no graceful shutdown (kube-apiserver's takes over a second)
+        stopped = [] if module.check_mode else runstate.stop_processes(data.get("processes", []), grace=0)
         if present and not module.check_mode:
             shutil.rmtree(state_dir, ignore_errors=True)
         module.exit_json(changed=present, stopped=stopped)

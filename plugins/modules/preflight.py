@@ -218,41 +218,6 @@ def go_duration_seconds(text):
     return sum(float(n) * UNIT_SECONDS[u] for n, u in parts)
 
 
-def _proc(pid):
-    """(cmdline parts, parent pid, start time) of a process, or None."""
-    try:
-        with open("/proc/%d/cmdline" % pid, "rb") as handle:
-            cmd = handle.read().split(b"\0")
-        with open("/proc/%d/stat" % pid) as handle:
-            fields = handle.read().rsplit(")", 1)[1].split()
-        return cmd, int(fields[1]), fields[19]
-    except (IOError, OSError, ValueError, IndexError):
-        return None
-
-
-def controller():
-    """'<pid>:<start time>' of the ansible-playbook process above this module; '' when not found.
-
-    Ansible runs each task in a forked worker with the same command line as the main process, and
-    the worker exits after the task: the topmost ansible-playbook process is the one that lives
-    as long as the run.
-    """
-    found = ""
-    pid = os.getppid()
-    for dummy in range(16):
-        info = _proc(pid)
-        if info is None:
-            break
-        cmd, ppid, start = info
-        is_playbook = any(os.path.basename(part).startswith(b"ansible-playbook") for part in cmd[:2])
-        if is_playbook:
-            found = "%d:%s" % (pid, start)
-        elif found or ppid <= 1:
-            break
-        pid = ppid
-    return found
-
-
 def check_repo(module):
     params = module.params
     where = "for service %s" % params["service"]
@@ -374,9 +339,7 @@ def binary_dir(module, test_packages):
             else:
                 test_binaries.seed(path, cache)
                 # whose directory this is, so that the reaper can tell when the run is gone
-                labels = dict(params["labels"], **{runstate.HOST_LABEL: socket.gethostname(),
-                                                   runstate.CONTROLLER_LABEL: controller()})
-                runstate.write_json(os.path.join(path, "state.json"), {"labels": labels})
+                runstate.write_json(os.path.join(path, "state.json"), {"labels": runstate.own_labels(params["labels"])})
         except OSError as exc:
             module.fail_json(msg="cannot prepare the test binary directory %s: %s (set testinfra_state_dir to a "
                              "writable directory, or testinfra_go_test_cache_binaries=false)" % (path, exc))
@@ -461,7 +424,7 @@ def run_module(module):
     module.exit_json(changed=reaped.get("changed", False), reaped=reaped,
                      argv=build_argv(module, go, test_packages, bin_dir), binary_dir=bin_dir,
                      go_version=go_version.strip(), manifests=manifests, test_packages=test_packages,
-                     controller=controller(), state_dir=default_base_dir(), user=pwd.getpwuid(os.getuid()).pw_name,
+                     controller=runstate.controller(), state_dir=default_base_dir(), user=pwd.getpwuid(os.getuid()).pw_name,
                      hostname=socket.gethostname(), finished=time.time())
 
 

@@ -3,6 +3,7 @@
 import os
 import socket
 import subprocess
+import threading
 import time
 
 from ansible_collections.kubernaut.testinfra.plugins.module_utils import runstate
@@ -58,3 +59,15 @@ def test_write_json_is_private(tmp_path):
     assert runstate.read_json(path) == {"a": 1}
     assert os.stat(path).st_mode & 0o777 == 0o600
     assert runstate.read_json(str(tmp_path / "missing.json")) is None
+
+
+def test_stop_processes_without_grace_kills_at_once_and_waits_for_the_end():
+    # a process that ignores SIGTERM, like a kube-apiserver busy with its graceful shutdown
+    proc = subprocess.Popen(["sh", "-c", "trap '' TERM; sleep 60"], start_new_session=True)
+    time.sleep(0.2)
+    entry = {"name": "stubborn", "pid": proc.pid, "start": runstate.start_time(proc.pid)}
+    begun = time.monotonic()
+    threading.Thread(target=proc.wait).start()  # its parent reaps it, as init does for a control plane
+    assert runstate.stop_processes([entry], grace=0) == ["stubborn"]
+    assert not runstate.alive(entry["pid"], entry["start"])
+    assert time.monotonic() - begun < 5  # the default grace alone would be 10 s
