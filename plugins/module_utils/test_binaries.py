@@ -55,11 +55,16 @@ def _place(src, dst):
         shutil.copy2(src, dst)
 
 
+def open_cache(cache):
+    """Create the cache if needed and mark it in use, so that prune() leaves it."""
+    os.makedirs(cache, mode=0o700, exist_ok=True)
+    os.utime(cache)
+
+
 def seed(bin_dir, cache):
     """Create ``bin_dir`` with the cached binaries in it and record ``cache`` for harvest()."""
-    for path in (bin_dir, cache):
-        os.makedirs(path, mode=0o700, exist_ok=True)
-    os.utime(cache)  # in use: not pruned
+    open_cache(cache)
+    os.makedirs(bin_dir, mode=0o700, exist_ok=True)
     for name in os.listdir(cache):
         dst = os.path.join(bin_dir, name)
         if name.endswith(SUFFIX) and not os.path.exists(dst):

@@ -334,8 +334,7 @@ def binary_dir(module, test_packages):
     if not module.check_mode:
         try:
             if params["binaries_in_cache"]:
-                os.makedirs(cache, mode=0o700, exist_ok=True)
-                os.utime(cache)  # in use: not pruned
+                test_binaries.open_cache(cache)
             else:
                 test_binaries.seed(path, cache)
                 # whose directory this is, so that the reaper can tell when the run is gone
