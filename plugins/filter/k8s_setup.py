@@ -45,8 +45,9 @@ def _subjects(binding, where):
     return subjects
 
 
-def k8s_setup_objects(data, labels=None):
-    """Namespaces, service accounts, (Cluster)Roles and their bindings, then the inline resources."""
+def k8s_setup_objects(data, labels=None, resources=True):
+    """Namespaces, service accounts, (Cluster)Roles and their bindings, then the inline resources (unless
+    ``resources`` is false: they may be custom resources that need their CRDs established first)."""
     data = data or {}
     objects = [{"apiVersion": "v1", "kind": "Namespace", "metadata": _meta(ns, labels=labels)}
                for ns in data.get("namespaces", [])]
@@ -72,7 +73,7 @@ def k8s_setup_objects(data, labels=None):
                         "metadata": _meta(binding.get("name") or ref, binding.get("namespace", "default"), labels),
                         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": kind, "name": ref},
                         "subjects": _subjects(binding, "kubernetes.role_bindings")})
-    return objects + list(data.get("resources", []))
+    return objects + (list(data.get("resources", [])) if resources else [])
 
 
 def k8s_token_requests(data):

@@ -72,18 +72,28 @@ def own_labels(labels):
     return labels
 
 
-def start_time(pid):
-    """The start time of a process (clock ticks since boot, /proc/<pid>/stat field 22), or None."""
+def _stat(pid):
+    """The fields of /proc/<pid>/stat after the command name (state first), or []."""
     try:
         with open("/proc/%d/stat" % int(pid)) as handle:
-            return handle.read().rsplit(")", 1)[1].split()[19]
+            return handle.read().rsplit(")", 1)[1].split()
     except (IOError, OSError, IndexError, ValueError):
-        return None
+        return []
+
+
+def start_time(pid):
+    """The start time of a process (clock ticks since boot, /proc/<pid>/stat field 22), or None."""
+    fields = _stat(pid)
+    return fields[19] if len(fields) > 19 else None
 
 
 def alive(pid, start):
-    """True when process ``pid`` still runs and is the one that started at ``start``."""
-    return start is not None and start_time(pid) == str(start)
+    """True when process ``pid`` still runs and is the one that started at ``start``.
+
+    A zombie is not alive: it has exited and only waits for its parent (often PID 1 of a container,
+    which may reap late or never) to collect its status."""
+    fields = _stat(pid)
+    return start is not None and len(fields) > 19 and fields[0] not in ("Z", "X") and fields[19] == str(start)
 
 
 def expired(labels, now=None):

@@ -81,6 +81,7 @@ expirations:
 """
 
 from ansible.module_utils.basic import AnsibleModule
+from urllib.parse import quote
 from ansible_collections.kubernaut.testinfra.plugins.module_utils import kubeclient
 
 
@@ -101,19 +102,21 @@ def run_module(module):
     if module.check_mode:
         module.exit_json(changed=False, env={}, expirations={})
     api = kubeclient.api_client(module, module.params["kubeconfig"])
-    core = kubeclient.client.CoreV1Api(api)
     env, expirations = {}, {}
     for item in module.params["tokens"]:
-        body = kubeclient.client.AuthenticationV1TokenRequest(spec=kubeclient.client.V1TokenRequestSpec(
-            audiences=item["audiences"] or None, expiration_seconds=item["expiration_seconds"]))
+        spec = {"expirationSeconds": item["expiration_seconds"]}
+        if item["audiences"]:
+            spec["audiences"] = item["audiences"]
+        body = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": spec}
         try:
-            answer = core.create_namespaced_service_account_token(item["service_account"], item["namespace"], body)
+            answer = kubeclient.call(api, "POST", "/api/v1/namespaces/%s/serviceaccounts/%s/token" % (
+                quote(item["namespace"], safe=""), quote(item["service_account"], safe="")), body, timeout=10)
         except Exception as exc:
             module.fail_json(msg="TokenRequest for service account %s/%s failed: %s. Declare the service account "
                                  "in the service's kubernetes.service_accounts so that it is created first."
                              % (item["namespace"], item["service_account"], kubeclient.reason(exc)))
-        env[item["env"]] = answer.status.token
-        expirations[item["env"]] = answer.status.expiration_timestamp.isoformat()
+        env[item["env"]] = answer["status"]["token"]
+        expirations[item["env"]] = answer["status"]["expirationTimestamp"]
     module.exit_json(changed=True, env=env, expirations=expirations)
 
 

@@ -1,9 +1,11 @@
 """gateway.yml end to end on envtest + Redis: CRDs, namespaces, RBAC and TokenRequest tokens from service data."""
 
 import json
+import os
 import re
 
-from conftest import run_playbook
+import yaml
+from conftest import ROOT, run_playbook
 
 ENVTEST = ["-e", "testinfra_cluster=envtest"]
 JWT_HEADER = "eyJhbGciOi"  # every service-account token starts with this base64url JSON header
@@ -39,3 +41,21 @@ def test_redis_tag_runs_the_gateway_with_its_cluster(clean_host):
     rc, out = run_playbook("gateway.yml", *ENVTEST, "--tags", "kind")
     assert rc == 0, out
     assert "Nothing to run: service gateway uses envtest, redis" in out
+
+
+def test_custom_resources_among_the_inline_resources_wait_for_their_crd(clean_host):
+    # A custom resource of the service's own CRD among the inline resources: the CRDs are applied with the
+    # RBAC objects, the inline resources by a task of their own once the CRDs are established.
+    with open(os.path.join(ROOT, "roles", "testinfra", "defaults", "main.yml")) as handle:
+        kubernetes = yaml.safe_load(handle)["testinfra_services"]["gateway"]["kubernetes"]
+    kubernetes["resources"] = [{
+        "apiVersion": "kubernaut.io/v1alpha1", "kind": "RemediationRequest",
+        "metadata": {"name": "seeded-by-the-service-data", "namespace": "kubernaut-system"},
+        "spec": {"signalFingerprint": "seeded"}}]
+    overrides = {"testinfra_service_overrides": {"kubernetes": kubernetes, "go_test_flags": [
+        "-v", "-run", "TestRemediationRequestCRDServed"]}}
+    rc, out = run_playbook("gateway.yml", *ENVTEST, "-e", json.dumps(overrides))
+    assert rc == 0, out
+    assert re.search(r"TASK \[kubernaut.testinfra.testinfra : Apply the service's inline resources\][^\n]*\n"
+                     r"changed: \[localhost\]", out), out
+    assert "gateway: PASSED - 1 test: 1 passed, 0 failed" in out, out

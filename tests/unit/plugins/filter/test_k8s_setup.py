@@ -47,6 +47,14 @@ def test_role_bindings_users_groups_and_inline_resources():
     assert objects[3]["metadata"] == {"name": "cm", "namespace": "ns"}  # inline resources are applied as given
 
 
+def test_inline_resources_can_be_left_for_after_the_crds():
+    data = {"namespaces": ["ns"],
+            "resources": [{"apiVersion": "kubernaut.io/v1alpha1", "kind": "RemediationRequest",
+                           "metadata": {"name": "rr", "namespace": "ns"}}]}
+    assert [o["kind"] for o in k8s_setup_objects(data, {}, False)] == ["Namespace"]
+    assert [o["kind"] for o in k8s_setup_objects(data)] == ["Namespace", "RemediationRequest"]
+
+
 def test_binding_without_subjects_is_an_error():
     with pytest.raises(AnsibleFilterError, match="give service_accounts, users or groups"):
         k8s_setup_objects({"cluster_role_bindings": [{"cluster_role": "x"}]})

@@ -71,3 +71,20 @@ def test_stop_processes_without_grace_kills_at_once_and_waits_for_the_end():
     assert runstate.stop_processes([entry], grace=0) == ["stubborn"]
     assert not runstate.alive(entry["pid"], entry["start"])
     assert time.monotonic() - begun < 5  # the default grace alone would be 10 s
+
+
+def test_a_zombie_is_not_alive_so_stopping_does_not_wait_for_a_late_reaper():
+    # PID 1 of a container may reap orphans late (every 2 s here) or never; the killed control plane
+    # is gone for good once it is a zombie.
+    proc = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    entry = {"name": "sleep", "pid": proc.pid, "start": runstate.start_time(proc.pid)}
+    try:
+        assert runstate.alive(entry["pid"], entry["start"])
+        assert runstate.stop_processes([entry], grace=0) == ["sleep"]
+        # nobody has reaped it yet: it is still in the process table, as a zombie, and not alive
+        assert runstate._stat(proc.pid)[0] == "Z"
+        assert not runstate.alive(entry["pid"], entry["start"])
+        assert runstate.start_time(proc.pid) == entry["start"]
+    finally:
+        proc.kill()
+        proc.wait()
