@@ -79,6 +79,15 @@ options:
         return it instead of starting a new one (RV(reused)). Otherwise start afresh.
     type: bool
     default: false
+  wait:
+    description:
+      - V(false) launches etcd and kube-apiserver and returns once etcd is healthy, before kube-apiserver
+        answers (~2 s later), with RV(ready) false, so that other backends can start meanwhile. A later call with
+        O(wait=true) and the same O(state_dir), within O(timeout) seconds of the launch, waits for that control
+        plane instead of starting another (and fails with the log of a process that died meanwhile).
+      - RV(kubeconfig) and RV(server) are returned either way.
+    type: bool
+    default: true
 notes:
   - Supports check mode; with O(state=started) it then starts nothing and reports C(changed).
 """
@@ -92,6 +101,20 @@ EXAMPLES = r"""
     labels:
       io.kubernaut.testinfra.run: run1
   register: cp
+
+- name: Launch one and let it start while the other backends do
+  kubernaut.testinfra.envtest_control_plane:
+    state_dir: /tmp/kubernaut-testinfra-0/run2/envtest
+    kube_apiserver: "{{ bins.kube_apiserver }}"
+    etcd: "{{ bins.etcd }}"
+    wait: false
+
+- name: Wait until it answers (same state_dir)
+  kubernaut.testinfra.envtest_control_plane:
+    state_dir: /tmp/kubernaut-testinfra-0/run2/envtest
+    kube_apiserver: "{{ bins.kube_apiserver }}"
+    etcd: "{{ bins.etcd }}"
+  register: cp2
 
 - name: Stop it and remove its data
   kubernaut.testinfra.envtest_control_plane:
@@ -119,7 +142,7 @@ etcd_url:
   returned: state is started
   type: str
 ready_seconds:
-  description: Seconds from the start of etcd to the first successful API call.
+  description: Seconds from the start of etcd to the first successful API call (0 while not RV(ready)).
   returned: state is started
   type: float
 seconds:
@@ -128,6 +151,10 @@ seconds:
   type: float
 reused:
   description: Whether a running control plane was reused (O(reuse)).
+  returned: state is started
+  type: bool
+ready:
+  description: Whether the API answered; false only with O(wait=false).
   returned: state is started
   type: bool
 stopped:
@@ -178,6 +205,7 @@ class ControlPlane(object):
         self.dir = self.p["state_dir"]
         self.processes = []
         self.started = time.monotonic()
+        self.started_wall = time.time()
 
     # -- processes ------------------------------------------------------------------------------------
     def spawn(self, name, argv):
@@ -210,15 +238,18 @@ class ControlPlane(object):
         shutil.rmtree(self.dir, ignore_errors=True)
         self.module.fail_json(msg=msg)
 
-    def wait(self, what, proc, log, probe):
+    def wait(self, what, exited, log, probe, timeout=None):
+        """``probe()`` until it returns; ``exited()`` is a reason once a process has ended, else None."""
         def check():
-            if proc.poll() is not None:
-                raise Exited()
+            reason = exited()
+            if reason:
+                raise Exited(reason)
             return probe()
+        timeout = self.p["timeout"] - (time.monotonic() - self.started) if timeout is None else timeout
         try:
-            return wait_until(check, max(1, self.p["timeout"] - (time.monotonic() - self.started)), interval=0.05)[0]
-        except Exited:
-            self.fail("%s exited with status %s during startup." % (what, proc.returncode), log)
+            return wait_until(check, max(1, timeout), interval=0.05)[0]
+        except Exited as exc:
+            self.fail("%s during startup." % exc, log)
         except NotReady as exc:
             self.fail("%s did not become ready: %s" % (what, exc), log)
 
@@ -242,11 +273,11 @@ class ControlPlane(object):
                 raise NotReady(str(exc))
             if b'"true"' not in body:
                 raise NotReady(body.decode(errors="replace"))
-        self.wait("etcd", proc, log, healthy)
+        self.wait("etcd", popen_exited("etcd", proc), log, healthy)
         return url
 
     # -- kube-apiserver --------------------------------------------------------------------------------
-    def start_apiserver(self, etcd_url, certs):
+    def spawn_apiserver(self, etcd_url, certs):
         host = self.p["bind_address"]
         port = self.p["api_server_port"] or free_port(host)
         server = "https://%s:%d" % ("[%s]" % host if ":" in host else host, port)
@@ -268,6 +299,11 @@ class ControlPlane(object):
             "--allow-privileged=true",
             "--endpoint-reconciler-type=none",
         ] + self.p["extra_apiserver_flags"])
+        return server, proc, log
+
+    @staticmethod
+    def api_probe(server, certs):
+        """A probe that returns the server's gitVersion once /readyz is ok and namespaces can be listed."""
         context = ssl.create_default_context(cafile=certs["ca_cert"])
         context.load_cert_chain(certs["admin_cert"], certs["admin_key"])
 
@@ -282,7 +318,7 @@ class ControlPlane(object):
             if ready.strip() != b"ok" or namespaces.get("kind") != "NamespaceList":
                 raise NotReady("readyz: %s" % ready[:200])
             return version.get("gitVersion", "")
-        return server, self.wait("kube-apiserver", proc, log, api_call)
+        return api_call
 
     def kubeconfig(self, server, certs):
         def b64(path):
@@ -314,11 +350,48 @@ class ControlPlane(object):
             version = json.loads(urlopen(data["server"] + "/version", timeout=5, context=context).read())
         except (OSError, ValueError, KeyError):
             return None
-        return dict(changed=False, reused=True, kubeconfig=data["kubeconfig"], server=data["server"],
+        return dict(changed=False, reused=True, ready=True, kubeconfig=data["kubeconfig"], server=data["server"],
                     server_version=version.get("gitVersion", ""), etcd_url=data.get("etcd_url", ""),
                     ready_seconds=0.0, seconds=round(time.monotonic() - self.started, 3))
 
+    def finish_launch(self, data):
+        """Wait for the control plane a call with wait=false launched in state_dir (ready_seconds from its launch)."""
+        self.processes = data["processes"]
+        pki_dir = os.path.join(self.dir, "pki")
+        certs = dict(ca_cert=os.path.join(pki_dir, "ca.crt"), admin_cert=os.path.join(pki_dir, "admin.crt"),
+                     admin_key=os.path.join(pki_dir, "admin.key"))
+
+        def exited():
+            gone = [p["name"] for p in self.processes if not runstate.alive(p["pid"], p.get("start"))]
+            return gone and "%s exited" % " and ".join(gone)
+        timeout = self.p["timeout"] - (time.time() - data["launched"])
+        version = self.wait("kube-apiserver", exited, os.path.join(self.dir, "kube-apiserver.log"),
+                            self.api_probe(data["server"], certs), timeout)
+        launched_at = data.pop("launched")
+        runstate.write_json(os.path.join(self.dir, STATE_FILE), data)
+        ready = round(time.time() - launched_at, 3)
+        return dict(changed=True, reused=False, ready=True, kubeconfig=data["kubeconfig"], server=data["server"],
+                    server_version=version, etcd_url=data["etcd_url"], ready_seconds=ready,
+                    seconds=round(time.monotonic() - self.started, 3))
+
+    def launched(self):
+        """The state of a control plane launched with wait=false in state_dir less than ``timeout`` s ago, or None.
+
+        Its processes may have died since: waiting then fails with their log rather than starting another."""
+        data = runstate.read_json(os.path.join(self.dir, STATE_FILE)) or {}
+        try:
+            recent = 0 <= time.time() - float(data.get("launched") or 0) < self.p["timeout"]
+        except (TypeError, ValueError):
+            recent = False
+        if recent and data.get("kubeconfig") and data.get("server") and len(data.get("processes") or []) >= 2:
+            return data
+        return None
+
     def start(self):
+        if self.p["wait"]:
+            data = self.launched()
+            if data:
+                return self.finish_launch(data)
         if self.p["reuse"]:
             found = self.reuse()
             if found:
@@ -340,16 +413,26 @@ class ControlPlane(object):
                               [self.p["bind_address"], "127.0.0.1", "localhost", "kubernetes",
                                "kubernetes.default", "kubernetes.default.svc"])
         etcd_url = self.start_etcd()
-        server, version = self.start_apiserver(etcd_url, certs)
+        server, proc, log = self.spawn_apiserver(etcd_url, certs)
         kubeconfig = self.kubeconfig(server, certs)
+        if not self.p["wait"]:
+            self.save(server=server, kubeconfig=kubeconfig, etcd_url=etcd_url, launched=self.started_wall)
+            return dict(changed=True, reused=False, ready=False, kubeconfig=kubeconfig, server=server,
+                        server_version="", etcd_url=etcd_url, ready_seconds=0.0,
+                        seconds=round(time.monotonic() - self.started, 3))
+        version = self.wait("kube-apiserver", popen_exited("kube-apiserver", proc), log, self.api_probe(server, certs))
         ready = round(time.monotonic() - self.started, 3)
         self.save(server=server, kubeconfig=kubeconfig, etcd_url=etcd_url)
-        return dict(changed=True, reused=False, kubeconfig=kubeconfig, server=server, server_version=version,
-                    etcd_url=etcd_url, ready_seconds=ready, seconds=ready)
+        return dict(changed=True, reused=False, ready=True, kubeconfig=kubeconfig, server=server,
+                    server_version=version, etcd_url=etcd_url, ready_seconds=ready, seconds=ready)
 
 
 class Exited(Exception):
     pass
+
+
+def popen_exited(name, proc):
+    return lambda: proc.poll() is not None and "%s exited with status %s" % (name, proc.returncode)
 
 
 ARGUMENT_SPEC = dict(
@@ -365,6 +448,7 @@ ARGUMENT_SPEC = dict(
     expire_seconds=dict(type="int", default=7200),
     timeout=dict(type="int", default=60),
     reuse=dict(type="bool", default=False),
+    wait=dict(type="bool", default=True),
 )
 
 

@@ -29,15 +29,15 @@ needs_debian = pytest.mark.skipif(not HAS_DEBIAN_TOOLS, reason="needs apt-get an
 REAL_GO = shutil.which("go") or "/usr/local/go/bin/go"
 
 
-def run_module(args=None, check=False, env=None, timeout=1800):
-    """Run the module on localhost; return (result dict, seconds)."""
+def run_module(args=None, check=False, env=None, timeout=1800, module=MODULE):
+    """Run ``module`` (default envtest_binaries) on localhost; return (result dict, seconds)."""
     environ = dict(os.environ)
     environ.pop("KUBEBUILDER_ASSETS", None)
     environ.update(ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
                    ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
                    PATH=VENV_BIN + os.pathsep + environ.get("PATH", "") + os.pathsep + "/usr/local/go/bin")
     environ.update(env or {})
-    cmd = [os.path.join(VENV_BIN, "ansible"), "localhost", "-m", MODULE,
+    cmd = [os.path.join(VENV_BIN, "ansible"), "localhost", "-m", module,
            "-e", "ansible_python_interpreter=" + sys.executable]
     if args:
         cmd += ["-a", json.dumps(args)]

@@ -1,0 +1,66 @@
+"""kubernaut.testinfra.envtest_control_plane launched without waiting, then waited for, with the real binaries."""
+
+import json
+import os
+import signal
+
+from ansible_collections.kubernaut.testinfra.plugins.module_utils import runstate
+from test_envtest_binaries import run_module
+
+MODULE = "kubernaut.testinfra.envtest_control_plane"
+
+
+def control_plane(args):
+    return run_module(args, timeout=300, module=MODULE)[0]
+
+
+def recorded(state_dir):
+    with open(os.path.join(str(state_dir), "state.json")) as handle:
+        return json.load(handle)
+
+
+def binaries():
+    result, dummy = run_module()
+    assert not result.get("failed"), result["msg"]
+    return {"etcd": result["etcd"], "kube_apiserver": result["kube_apiserver"]}
+
+
+def test_launch_returns_before_the_api_answers_and_a_second_call_waits_for_it(clean_host, tmp_path):
+    args = dict(binaries(), state_dir=str(tmp_path / "envtest"))
+    try:
+        launched = control_plane(dict(args, wait=False))
+        assert not launched.get("failed"), launched.get("msg")
+        assert launched["changed"] and launched["ready"] is False and launched["server_version"] == ""
+        assert os.path.isfile(launched["kubeconfig"])
+        procs = recorded(args["state_dir"])["processes"]
+        assert [p["name"] for p in procs] == ["etcd", "kube-apiserver"]
+
+        ready = control_plane(args)
+        assert not ready.get("failed"), ready.get("msg")
+        assert ready["ready"] is True and ready["server_version"].startswith("v1.")
+        assert ready["server"] == launched["server"] and ready["kubeconfig"] == launched["kubeconfig"]
+        assert ready["ready_seconds"] > launched["seconds"]  # counted from the launch, not from this call
+        # the same processes, no second control plane; the state no longer says "launched"
+        assert recorded(args["state_dir"])["processes"] == procs
+        assert "launched" not in recorded(args["state_dir"])
+        assert all(runstate.alive(p["pid"], p["start"]) for p in procs)
+    finally:
+        stopped = control_plane({"state": "stopped", "state_dir": args["state_dir"]})
+    assert sorted(stopped["stopped"]) == ["etcd", "kube-apiserver"]
+    assert not any(runstate.alive(p["pid"], p["start"]) for p in procs)
+    assert not os.path.exists(args["state_dir"])
+
+
+def test_a_launched_api_server_that_dies_fails_the_wait_and_leaves_nothing(clean_host, tmp_path):
+    args = dict(binaries(), state_dir=str(tmp_path / "envtest"))
+    launched = control_plane(dict(args, wait=False))
+    assert not launched.get("failed"), launched.get("msg")
+    procs = {p["name"]: p for p in recorded(args["state_dir"])["processes"]}
+    os.killpg(procs["kube-apiserver"]["pid"], signal.SIGKILL)
+
+    result = control_plane(args)
+    assert result.get("failed")
+    assert "kube-apiserver exited during startup" in result["msg"]
+    assert "Last lines of kube-apiserver.log" in result["msg"]
+    assert not runstate.alive(procs["etcd"]["pid"], procs["etcd"]["start"])
+    assert not os.path.exists(args["state_dir"])
