@@ -88,6 +88,14 @@ options:
       - RV(kubeconfig) and RV(server) are returned either way.
     type: bool
     default: true
+  shared:
+    description:
+      - Share one control plane between the callers that name the same O(state_dir), for example the services
+        of one C(all.yml) run. The first caller launches it, the others join it (RV(reused)); a lock next to
+        O(state_dir) makes sure only one is started. Stopping it is up to whoever owns O(state_dir).
+      - O(reuse) is not needed with it.
+    type: bool
+    default: false
 notes:
   - Supports check mode; with O(state=started) it then starts nothing and reports C(changed).
 """
@@ -153,6 +161,10 @@ reused:
   description: Whether a running control plane was reused (O(reuse)).
   returned: state is started
   type: bool
+shared:
+  description: Whether the control plane is shared (O(shared)).
+  returned: with O(shared)
+  type: bool
 ready:
   description: Whether the API answered; false only with O(wait=false).
   returned: state is started
@@ -165,6 +177,7 @@ stopped:
 """
 
 import base64
+import fcntl
 import json
 import os
 import shutil
@@ -227,8 +240,10 @@ class ControlPlane(object):
         return proc
 
     def save(self, **extra):
+        """Record labels, processes and ``extra`` in state.json (an ``extra`` of None removes that key)."""
         data = runstate.read_json(os.path.join(self.dir, STATE_FILE)) or {}
         data.update(labels=runstate.own_labels(self.p["labels"]), processes=self.processes, **extra)
+        data = dict((key, value) for key, value in data.items() if value is not None)
         runstate.write_json(os.path.join(self.dir, STATE_FILE), data)
 
     def fail(self, msg, log=None):
@@ -361,11 +376,8 @@ class ControlPlane(object):
         certs = dict(ca_cert=os.path.join(pki_dir, "ca.crt"), admin_cert=os.path.join(pki_dir, "admin.crt"),
                      admin_key=os.path.join(pki_dir, "admin.key"))
 
-        def exited():
-            gone = [p["name"] for p in self.processes if not runstate.alive(p["pid"], p.get("start"))]
-            return gone and "%s exited" % " and ".join(gone)
         timeout = self.p["timeout"] - (time.time() - data["launched"])
-        version = self.wait("kube-apiserver", exited, os.path.join(self.dir, "kube-apiserver.log"),
+        version = self.wait("kube-apiserver", self.recorded_exited, os.path.join(self.dir, "kube-apiserver.log"),
                             self.api_probe(data["server"], certs), timeout)
         launched_at = data.pop("launched")
         runstate.write_json(os.path.join(self.dir, STATE_FILE), data)
@@ -388,6 +400,9 @@ class ControlPlane(object):
         return None
 
     def start(self):
+        if self.p["shared"]:
+            self.check_binaries()
+            return self.start_shared()
         if self.p["wait"]:
             data = self.launched()
             if data:
@@ -396,6 +411,20 @@ class ControlPlane(object):
             found = self.reuse()
             if found:
                 return found
+        self.check_binaries()
+        server, proc, log, kubeconfig, etcd_url, certs = self.launch()
+        if not self.p["wait"]:
+            self.save(server=server, kubeconfig=kubeconfig, etcd_url=etcd_url, launched=self.started_wall)
+            return dict(changed=True, reused=False, ready=False, kubeconfig=kubeconfig, server=server,
+                        server_version="", etcd_url=etcd_url, ready_seconds=0.0,
+                        seconds=round(time.monotonic() - self.started, 3))
+        version = self.wait("kube-apiserver", popen_exited("kube-apiserver", proc), log, self.api_probe(server, certs))
+        ready = round(time.monotonic() - self.started, 3)
+        self.save(launched=None)
+        return dict(changed=True, reused=False, ready=True, kubeconfig=kubeconfig, server=server,
+                    server_version=version, etcd_url=etcd_url, ready_seconds=ready, seconds=ready)
+
+    def check_binaries(self):
         for key in ("kube_apiserver", "etcd"):
             path = self.p[key]
             if not path or not os.access(path, os.X_OK):
@@ -403,6 +432,9 @@ class ControlPlane(object):
                                           "provide it (role kubernaut.testinfra.envtest does)."
                                           % (key.replace("_", "-"), "not given" if not path else
                                              "not found or not executable: " + path))
+
+    def launch(self):
+        """Fresh state_dir, certificates, etcd (healthy) and kube-apiserver (launched, not yet answering)."""
         if os.path.exists(os.path.join(self.dir, STATE_FILE)):
             old = runstate.read_json(os.path.join(self.dir, STATE_FILE)) or {}
             runstate.stop_processes(old.get("processes", []), grace=5)
@@ -415,16 +447,41 @@ class ControlPlane(object):
         etcd_url = self.start_etcd()
         server, proc, log = self.spawn_apiserver(etcd_url, certs)
         kubeconfig = self.kubeconfig(server, certs)
+        self.save(server=server, kubeconfig=kubeconfig, etcd_url=etcd_url, launched=self.started_wall)
+        return server, proc, log, kubeconfig, etcd_url, certs
+
+    def start_shared(self):
+        """Join the control plane running in state_dir, or launch it there; under a lock, so that the services
+        of one all.yml run that reach this at the same time start one control plane between them."""
+        parent = os.path.dirname(os.path.abspath(self.dir))
+        os.makedirs(parent, mode=0o700, exist_ok=True)
+        with open(os.path.abspath(self.dir) + ".lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            data = runstate.read_json(os.path.join(self.dir, STATE_FILE)) or {}
+            procs = data.get("processes") or []
+            joined = bool(data.get("kubeconfig") and data.get("server") and len(procs) >= 2 and
+                          all(runstate.alive(p["pid"], p.get("start")) for p in procs))
+            if not joined:
+                self.launch()
+                data = runstate.read_json(os.path.join(self.dir, STATE_FILE)) or {}
+        self.processes = data["processes"]
+        result = dict(changed=not joined, reused=joined, shared=True, kubeconfig=data["kubeconfig"],
+                      server=data["server"], etcd_url=data["etcd_url"])
         if not self.p["wait"]:
-            self.save(server=server, kubeconfig=kubeconfig, etcd_url=etcd_url, launched=self.started_wall)
-            return dict(changed=True, reused=False, ready=False, kubeconfig=kubeconfig, server=server,
-                        server_version="", etcd_url=etcd_url, ready_seconds=0.0,
+            return dict(result, ready=False, server_version="", ready_seconds=0.0,
                         seconds=round(time.monotonic() - self.started, 3))
-        version = self.wait("kube-apiserver", popen_exited("kube-apiserver", proc), log, self.api_probe(server, certs))
-        ready = round(time.monotonic() - self.started, 3)
-        self.save(server=server, kubeconfig=kubeconfig, etcd_url=etcd_url)
-        return dict(changed=True, reused=False, ready=True, kubeconfig=kubeconfig, server=server,
-                    server_version=version, etcd_url=etcd_url, ready_seconds=ready, seconds=ready)
+        pki_dir = os.path.join(self.dir, "pki")
+        certs = dict(ca_cert=os.path.join(pki_dir, "ca.crt"), admin_cert=os.path.join(pki_dir, "admin.crt"),
+                     admin_key=os.path.join(pki_dir, "admin.key"))
+        version = self.wait("kube-apiserver", self.recorded_exited, os.path.join(self.dir, "kube-apiserver.log"),
+                            self.api_probe(data["server"], certs))
+        return dict(result, ready=True, server_version=version,
+                    ready_seconds=round(time.time() - float(data.get("launched") or self.started_wall), 3),
+                    seconds=round(time.monotonic() - self.started, 3))
+
+    def recorded_exited(self):
+        gone = [p["name"] for p in self.processes if not runstate.alive(p["pid"], p.get("start"))]
+        return gone and "%s exited" % " and ".join(gone)
 
 
 class Exited(Exception):
@@ -449,6 +506,7 @@ ARGUMENT_SPEC = dict(
     timeout=dict(type="int", default=60),
     reuse=dict(type="bool", default=False),
     wait=dict(type="bool", default=True),
+    shared=dict(type="bool", default=False),
 )
 
 

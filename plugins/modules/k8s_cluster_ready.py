@@ -16,7 +16,10 @@ description:
   - Waits until the API server the kubeconfig points at lets the kubeconfig's user list namespaces
     and reports its version, for at most O(timeout) seconds.
   - With O(crds), also waits until each of these CustomResourceDefinitions reports the condition
-    C(Established), polling every 0.05 s (C(kubernetes.core.k8s) waits in steps of at least 1 s).
+    C(Established), polling every 0.05 s (C(kubernetes.core.k8s) waits in steps of at least 1 s), and then
+    until 2 s have passed since the last of them was established - kube-apiserver makes every create of a
+    custom resource within that window sleep 2 s (a guard for HA clusters), which would otherwise land in
+    the first tests.
   - One task instead of a wait loop of C(kubectl) calls; fails with one message that names the
     server, the last error and what to check.
 author:
@@ -78,12 +81,22 @@ crds_established:
   returned: success
   type: list
   elements: str
+create_delay_seconds:
+  description: Seconds waited after the CRDs were established, until kube-apiserver stops delaying creates.
+  returned: success
+  type: float
 """
+
+import calendar
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kubernaut.testinfra.plugins.module_utils import kubeclient
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.readiness import NotReady, wait_until
 
+
+CREATE_DELAY_WINDOW = 2.0  # customresource_handler.go: creates within 2 s of establishment sleep 2 s
+MARGIN = 0.05
 
 ARGUMENT_SPEC = dict(
     kubeconfig=dict(type="path", required=True),
@@ -117,15 +130,40 @@ def run_module(module):
         module.fail_json(msg="The kubeconfig %s does not reach a Kubernetes cluster at %s: %s. Check that the "
                              "cluster is running and that the kubeconfig (and its current context) point at it."
                          % (module.params["kubeconfig"], server, exc))
+    delay = 0.0
     if module.params["crds"]:
-        seconds += wait_established(module, api, server, max(module.params["timeout"] - seconds, 1))
+        established_at, waited = wait_established(module, api, server, max(module.params["timeout"] - seconds, 1))
+        delay = create_delay(established_at)
+        time.sleep(delay)
+        seconds += waited + delay
     module.exit_json(changed=False, server=server, server_version=version, seconds=round(seconds, 3),
-                     crds_established=module.params["crds"])
+                     crds_established=module.params["crds"], create_delay_seconds=round(delay, 3))
+
+
+def create_delay(established_at, now=None):
+    """Seconds until kube-apiserver no longer sleeps on creates: it does for 2 s after a CRD's Established
+    lastTransitionTime (whole seconds, so the window ends 1-2 s after the real moment). At most 2 s,
+    whatever the clocks of controller and API server say."""
+    if established_at is None:
+        return 0.0
+    remaining = established_at + CREATE_DELAY_WINDOW + MARGIN - (time.time() if now is None else now)
+    return min(max(remaining, 0.0), CREATE_DELAY_WINDOW + MARGIN)
+
+
+def transition_time(condition):
+    """The lastTransitionTime of a condition (RFC 3339, UTC) as a POSIX timestamp, or None."""
+    try:
+        return calendar.timegm(time.strptime(condition.get("lastTransitionTime", ""), "%Y-%m-%dT%H:%M:%SZ"))
+    except (TypeError, ValueError):
+        return None
 
 
 def wait_established(module, api, server, timeout):
-    """Wait until every CRD in module.params["crds"] has the condition Established=True; the seconds it took."""
+    """Wait until every CRD in module.params["crds"] has the condition Established=True.
+
+    Returns (the latest Established lastTransitionTime as a timestamp or None, the seconds it took)."""
     pending = list(module.params["crds"])
+    times = []
 
     def probe():
         for name in list(pending):
@@ -139,13 +177,17 @@ def wait_established(module, api, server, timeout):
             except Exception as exc:
                 raise NotReady("%s: %s" % (name, kubeclient.reason(exc)))
             conditions = (crd.get("status") or {}).get("conditions") or []
-            if not any(c.get("type") == "Established" and c.get("status") == "True" for c in conditions):
+            established = [c for c in conditions if c.get("type") == "Established" and c.get("status") == "True"]
+            if not established:
                 raise NotReady("CRD %s is not established yet (%s)" % (name, ", ".join(
                     "%s=%s" % (c.get("type"), c.get("status")) for c in conditions) or "no conditions"))
+            times.append(transition_time(established[0]))
             pending.remove(name)
 
     try:
-        return wait_until(probe, timeout, interval=0.05)[2]
+        seconds = wait_until(probe, timeout, interval=0.05)[2]
+        known = [t for t in times if t is not None]
+        return (max(known) if known else None), seconds
     except NotReady as exc:
         module.fail_json(msg="%s. Look at the CRD's status conditions (kubectl get crd -o yaml) on %s." % (exc, server))
 

@@ -1,9 +1,15 @@
 """all.yml: every service at once as hosts of the in-memory inventory, one table, non-zero if any failed."""
 
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 
-from conftest import add_fixture, run_playbook
+from conftest import ROOT, add_fixture, control_plane_processes, leftovers, run_playbook, run_state_dirs
+from test_toolset import ps_args
 
 ENVTEST = ["-e", "testinfra_cluster=envtest"]
 
@@ -39,3 +45,49 @@ def test_redis_tag_runs_only_redis_services(clean_host):
     assert row(out, "toolset")[:2] == ("SKIPPED", "0")
     assert "Start PostgreSQL" not in out
     assert "services failed: 0 of 4" in out
+
+
+def test_envtest_services_share_one_control_plane(clean_host):
+    rc, out = run_playbook("all.yml", *ENVTEST, "--tags", "envtest")
+    assert rc == 0, out
+    assert row(out, "toolset")[0] == "PASSED" and row(out, "gateway")[0] == "PASSED"
+    servers = re.findall(r"envtest: control plane shared by the services of this run \((https://127\.0\.0\.1:\d+)\)", out)
+    assert len(servers) == 2 and servers[0] == servers[1], out  # one API server for both
+    assert re.search(r"Stop the control plane the services shared[^\n]*\nchanged: \[localhost\]", out), out
+    # clean_host: no control plane process and no run directory is left
+
+
+def test_sharing_can_be_turned_off(clean_host):
+    rc, out = run_playbook("all.yml", *ENVTEST, "--tags", "envtest", "-e", "testinfra_share_cluster=false")
+    assert rc == 0, out
+    assert "control plane shared" not in out
+    assert len(re.findall(r"envtest: kube-apiserver v1\.\d+\.\d+ \(\w+\), etcd", out)) == 2, out
+
+
+def test_killed_all_run_leaves_its_shared_control_plane_to_the_stale_reap(clean_host, service_copy, tmp_path):
+    add_fixture(service_copy, "slow_cluster_test.go.txt", "test/integration/toolset/slow_test.go")
+    marker = tmp_path / "marker"
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+               PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"] + os.pathsep + "/usr/local/go/bin")
+    run = subprocess.Popen(
+        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), os.path.join(ROOT, "playbooks", "all.yml"),
+         *ENVTEST, "-e", "testinfra_repo_dir=%s" % service_copy,
+         "-e", json.dumps({"testinfra_all_services": ["toolset"], "testinfra_go_test_flags": ["-run=TestWaitsForTheMarker"],
+                           "testinfra_env": {"TESTINFRA_MARKER": str(marker)}})],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.time() + 180
+        while "go test" not in " ".join(ps_args()):
+            assert time.time() < deadline and run.poll() is None, run.communicate()[0]
+            time.sleep(0.2)
+        assert len(control_plane_processes()) == 2
+        run.send_signal(signal.SIGKILL)
+        run.wait()
+    finally:
+        marker.write_text("done")
+    shared = [name for name in run_state_dirs() if name.startswith("all-")]
+    assert len(shared) == 1 and control_plane_processes(), "the killed run should have left its shared control plane"
+    rc, out = run_playbook("cleanup.yml", "-e", "testinfra_cleanup=stale")
+    assert rc == 0, out
+    assert "2 run state dir(s)" in out and shared[0] in out, out  # the service's and the shared one
+    assert leftovers() == []
