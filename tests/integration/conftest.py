@@ -4,10 +4,12 @@ import glob
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 import pytest
 from ansible_collections.kubernaut.testinfra.plugins.module_utils import test_binaries
@@ -126,3 +128,31 @@ def busy_port():
     sock.listen(1)
     yield sock.getsockname()[1]
     sock.close()
+
+
+def kill_toolset_run_during_go_test(playbook, service_copy, marker, *args):
+    """Run ``playbook`` on the toolset service with a test that waits for ``marker``, SIGKILL ansible-playbook once
+    go test runs (the control plane up), then let the orphaned test end. What the run leaves is the caller's."""
+    add_fixture(service_copy, "slow_cluster_test.go.txt", "test/integration/toolset/slow_test.go")
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+               PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"] + os.pathsep + "/usr/local/go/bin")
+    run = subprocess.Popen(
+        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), os.path.join(ROOT, "playbooks", playbook),
+         "-e", "testinfra_cluster=envtest", "-e", "testinfra_repo_dir=%s" % service_copy,
+         "-e", json.dumps({"testinfra_go_test_flags": ["-run=TestWaitsForTheMarker"],
+                           "testinfra_env": {"TESTINFRA_MARKER": str(marker)}}), *args],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.time() + 180
+        while "go test" not in " ".join(ps_args()):
+            assert time.time() < deadline and run.poll() is None, run.communicate()[0]
+            time.sleep(0.2)
+        assert len(control_plane_processes()) == 2
+        run.send_signal(signal.SIGKILL)
+        run.wait()
+    finally:
+        marker.write_text("done")
+
+
+def ps_args():
+    return subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True).stdout.splitlines()

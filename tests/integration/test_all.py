@@ -1,15 +1,10 @@
 """all.yml: every service at once as hosts of the in-memory inventory, one table, non-zero if any failed."""
 
 import json
-import os
 import re
-import signal
-import subprocess
-import sys
-import time
 
-from conftest import ROOT, add_fixture, control_plane_processes, leftovers, run_playbook, run_state_dirs
-from test_toolset import ps_args
+from conftest import (add_fixture, control_plane_processes, kill_toolset_run_during_go_test, leftovers, run_playbook,
+                      run_state_dirs)
 
 ENVTEST = ["-e", "testinfra_cluster=envtest"]
 
@@ -65,26 +60,8 @@ def test_sharing_can_be_turned_off(clean_host):
 
 
 def test_killed_all_run_leaves_its_shared_control_plane_to_the_stale_reap(clean_host, service_copy, tmp_path):
-    add_fixture(service_copy, "slow_cluster_test.go.txt", "test/integration/toolset/slow_test.go")
-    marker = tmp_path / "marker"
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
-               PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"] + os.pathsep + "/usr/local/go/bin")
-    run = subprocess.Popen(
-        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), os.path.join(ROOT, "playbooks", "all.yml"),
-         *ENVTEST, "-e", "testinfra_repo_dir=%s" % service_copy,
-         "-e", json.dumps({"testinfra_all_services": ["toolset"], "testinfra_go_test_flags": ["-run=TestWaitsForTheMarker"],
-                           "testinfra_env": {"TESTINFRA_MARKER": str(marker)}})],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        deadline = time.time() + 180
-        while "go test" not in " ".join(ps_args()):
-            assert time.time() < deadline and run.poll() is None, run.communicate()[0]
-            time.sleep(0.2)
-        assert len(control_plane_processes()) == 2
-        run.send_signal(signal.SIGKILL)
-        run.wait()
-    finally:
-        marker.write_text("done")
+    kill_toolset_run_during_go_test("all.yml", service_copy, tmp_path / "marker",
+                                    "-e", json.dumps({"testinfra_all_services": ["toolset"]}))
     shared = [name for name in run_state_dirs() if name.startswith("all-")]
     assert len(shared) == 1 and control_plane_processes(), "the killed run should have left its shared control plane"
     rc, out = run_playbook("cleanup.yml", "-e", "testinfra_cleanup=stale")

@@ -3,12 +3,11 @@
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
-import time
 
-from conftest import ROOT, add_fixture, control_plane_processes, leftovers, run_playbook, run_state_dirs
+from conftest import (ROOT, add_fixture, control_plane_processes, kill_toolset_run_during_go_test, leftovers,
+                      run_playbook, run_state_dirs)
 
 ENVTEST = ["-e", "testinfra_cluster=envtest"]
 
@@ -63,35 +62,12 @@ def test_existing_cluster_is_used_and_left_running(clean_host, tmp_path):
 
 
 def test_killed_run_is_reaped_by_the_cleanup_playbook(clean_host, service_copy, tmp_path):
-    add_fixture(service_copy, "slow_cluster_test.go.txt", "test/integration/toolset/slow_test.go")
-    marker = tmp_path / "marker"
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
-               PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"] + os.pathsep + "/usr/local/go/bin")
-    run = subprocess.Popen(
-        [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
-         os.path.join(ROOT, "playbooks", "toolset.yml"), *ENVTEST, "-e", "testinfra_repo_dir=%s" % service_copy,
-         "-e", json.dumps({"testinfra_go_test_flags": ["-run=TestWaitsForTheMarker"],
-                           "testinfra_env": {"TESTINFRA_MARKER": str(marker)}})],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        deadline = time.time() + 180
-        while "go test" not in " ".join(ps_args()):
-            assert time.time() < deadline and run.poll() is None, run.communicate()[0]
-            time.sleep(0.2)
-        assert len(control_plane_processes()) == 2
-        run.send_signal(signal.SIGKILL)
-        run.wait()
-    finally:
-        marker.write_text("done")
+    kill_toolset_run_during_go_test("toolset.yml", service_copy, tmp_path / "marker")
     assert run_state_dirs() and control_plane_processes(), "the killed run should have left its control plane"
     rc, out = run_playbook("cleanup.yml", "-e", "testinfra_cleanup=stale")
     assert rc == 0, out
     assert "1 run state dir(s)" in out, out
     assert leftovers() == []
-
-
-def ps_args():
-    return subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True).stdout.splitlines()
 
 
 def adhoc_control_plane(args):
