@@ -355,13 +355,12 @@ class ControlPlane(object):
     def reuse(self):
         """The running control plane recorded in state_dir, if its API still answers; else None."""
         data = runstate.read_json(os.path.join(self.dir, STATE_FILE)) or {}
-        procs = data.get("processes") or []
-        if not data.get("kubeconfig") or len(procs) < 2 or not all(runstate.alive(p["pid"], p.get("start")) for p in procs):
+        if not running(data):
             return None
-        pki_dir = os.path.join(self.dir, "pki")
+        certs = self.recorded_certs()
         try:
-            context = ssl.create_default_context(cafile=os.path.join(pki_dir, "ca.crt"))
-            context.load_cert_chain(os.path.join(pki_dir, "admin.crt"), os.path.join(pki_dir, "admin.key"))
+            context = ssl.create_default_context(cafile=certs["ca_cert"])
+            context.load_cert_chain(certs["admin_cert"], certs["admin_key"])
             version = json.loads(urlopen(data["server"] + "/version", timeout=5, context=context).read())
         except (OSError, ValueError, KeyError):
             return None
@@ -371,14 +370,7 @@ class ControlPlane(object):
 
     def finish_launch(self, data):
         """Wait for the control plane a call with wait=false launched in state_dir (ready_seconds from its launch)."""
-        self.processes = data["processes"]
-        pki_dir = os.path.join(self.dir, "pki")
-        certs = dict(ca_cert=os.path.join(pki_dir, "ca.crt"), admin_cert=os.path.join(pki_dir, "admin.crt"),
-                     admin_key=os.path.join(pki_dir, "admin.key"))
-
-        timeout = self.p["timeout"] - (time.time() - data["launched"])
-        version = self.wait("kube-apiserver", self.recorded_exited, os.path.join(self.dir, "kube-apiserver.log"),
-                            self.api_probe(data["server"], certs), timeout)
+        version = self.wait_recorded(data, self.p["timeout"] - (time.time() - data["launched"]))
         launched_at = data.pop("launched")
         runstate.write_json(os.path.join(self.dir, STATE_FILE), data)
         ready = round(time.time() - launched_at, 3)
@@ -414,7 +406,6 @@ class ControlPlane(object):
         self.check_binaries()
         server, proc, log, kubeconfig, etcd_url, certs = self.launch()
         if not self.p["wait"]:
-            self.save(server=server, kubeconfig=kubeconfig, etcd_url=etcd_url, launched=self.started_wall)
             return dict(changed=True, reused=False, ready=False, kubeconfig=kubeconfig, server=server,
                         server_version="", etcd_url=etcd_url, ready_seconds=0.0,
                         seconds=round(time.monotonic() - self.started, 3))
@@ -458,26 +449,30 @@ class ControlPlane(object):
         with open(os.path.abspath(self.dir) + ".lock", "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             data = runstate.read_json(os.path.join(self.dir, STATE_FILE)) or {}
-            procs = data.get("processes") or []
-            joined = bool(data.get("kubeconfig") and data.get("server") and len(procs) >= 2 and
-                          all(runstate.alive(p["pid"], p.get("start")) for p in procs))
+            joined = running(data)
             if not joined:
                 self.launch()
                 data = runstate.read_json(os.path.join(self.dir, STATE_FILE)) or {}
-        self.processes = data["processes"]
         result = dict(changed=not joined, reused=joined, shared=True, kubeconfig=data["kubeconfig"],
                       server=data["server"], etcd_url=data["etcd_url"])
         if not self.p["wait"]:
             return dict(result, ready=False, server_version="", ready_seconds=0.0,
                         seconds=round(time.monotonic() - self.started, 3))
-        pki_dir = os.path.join(self.dir, "pki")
-        certs = dict(ca_cert=os.path.join(pki_dir, "ca.crt"), admin_cert=os.path.join(pki_dir, "admin.crt"),
-                     admin_key=os.path.join(pki_dir, "admin.key"))
-        version = self.wait("kube-apiserver", self.recorded_exited, os.path.join(self.dir, "kube-apiserver.log"),
-                            self.api_probe(data["server"], certs))
+        version = self.wait_recorded(data)
         return dict(result, ready=True, server_version=version,
                     ready_seconds=round(time.time() - float(data.get("launched") or self.started_wall), 3),
                     seconds=round(time.monotonic() - self.started, 3))
+
+    def recorded_certs(self):
+        pki_dir = os.path.join(self.dir, "pki")
+        return dict(ca_cert=os.path.join(pki_dir, "ca.crt"), admin_cert=os.path.join(pki_dir, "admin.crt"),
+                    admin_key=os.path.join(pki_dir, "admin.key"))
+
+    def wait_recorded(self, data, timeout=None):
+        """Wait until the control plane recorded in ``data`` (state.json) answers; its version."""
+        self.processes = data["processes"]
+        return self.wait("kube-apiserver", self.recorded_exited, os.path.join(self.dir, "kube-apiserver.log"),
+                         self.api_probe(data["server"], self.recorded_certs()), timeout)
 
     def recorded_exited(self):
         gone = [p["name"] for p in self.processes if not runstate.alive(p["pid"], p.get("start"))]
@@ -486,6 +481,13 @@ class ControlPlane(object):
 
 class Exited(Exception):
     pass
+
+
+def running(data):
+    """Whether state.json ``data`` records a kubeconfig and server and both processes still run."""
+    procs = data.get("processes") or []
+    return bool(data.get("kubeconfig") and data.get("server") and len(procs) >= 2 and
+                all(runstate.alive(p["pid"], p.get("start")) for p in procs))
 
 
 def popen_exited(name, proc):
