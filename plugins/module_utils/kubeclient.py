@@ -10,12 +10,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
 import json
 import os
 import traceback
 
 try:
-    from kubernetes import client, config
+    from kubernetes import config
+    from kubernetes.config import kube_config
     from kubernetes.client.rest import ApiException
     HAS_KUBERNETES = True
     IMPORT_ERROR = None
@@ -40,6 +42,24 @@ def api_client(module, kubeconfig, context=None):
     except Exception as exc:  # the loader raises ConfigException, ValueError, KeyError...
         module.fail_json(msg="kubeconfig %s cannot be used%s: %s" % (
             kubeconfig, " (context %s)" % context if context else "", exc))
+
+
+@contextlib.contextmanager
+def session(module, kubeconfig, context=None):
+    """``api_client()`` for a ``with`` block; afterwards the certificate and key files the kubeconfig loader
+    wrote to the temp directory are removed. The loader removes them at interpreter exit, which an Ansible
+    worker running a module in process never reaches (it leaves by os._exit): every run left three files,
+    an admin key among them, in /tmp."""
+    try:
+        yield api_client(module, kubeconfig, context)
+    finally:
+        remove_temp_files()
+
+
+def remove_temp_files():
+    cleanup = getattr(kube_config, "_cleanup_temp_files", None) if HAS_KUBERNETES else None
+    if cleanup:
+        cleanup()
 
 
 class ApiError(Exception):

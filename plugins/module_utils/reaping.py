@@ -199,7 +199,8 @@ def reap_processes(module, params, now, result):
 def reap(module, params):
     """Reap per ``params`` (run_id, expired_only, stale, keep_labels, podman, state_dir); return the result dict."""
     now = time.time()
-    result = dict(changed=False, containers=[], volumes=[], networks=[], processes=[])
+    result = dict(changed=False, containers=[], volumes=[], networks=[], processes=[],
+                  state_dir=params["state_dir"] or runstate.default_base_dir())
     reap_processes(module, params, now, result)
     if module.get_bin_path(params["podman"]):
         reap_podman(module, params, now, result)

@@ -108,36 +108,36 @@ ARGUMENT_SPEC = dict(
 
 def run_module(module):
     """The module's work; ``module`` is an AnsibleModule, or a LocalModule when run in process."""
-    api = kubeclient.api_client(module, module.params["kubeconfig"], module.params["context"])
-    server = api.configuration.host
-    api.configuration.retries = False
+    with kubeclient.session(module, module.params["kubeconfig"], module.params["context"]) as api:
+        server = api.configuration.host
+        api.configuration.retries = False
 
-    def probe():
+        def probe():
+            try:
+                kubeclient.call(api, "GET", "/api/v1/namespaces?limit=1")
+                return kubeclient.call(api, "GET", "/version").get("gitVersion", "")
+            except kubeclient.ApiError as exc:
+                if exc.status in (401, 403):
+                    module.fail_json(msg="The API server %s refuses the kubeconfig's user (%s): use a kubeconfig "
+                                         "with cluster-admin rights." % (server, kubeclient.reason(exc)))
+                raise NotReady(kubeclient.reason(exc))
+            except Exception as exc:  # urllib3 connection errors, TLS errors
+                raise NotReady(kubeclient.reason(exc))
+
         try:
-            kubeclient.call(api, "GET", "/api/v1/namespaces?limit=1")
-            return kubeclient.call(api, "GET", "/version").get("gitVersion", "")
-        except kubeclient.ApiError as exc:
-            if exc.status in (401, 403):
-                module.fail_json(msg="The API server %s refuses the kubeconfig's user (%s): use a kubeconfig "
-                                     "with cluster-admin rights." % (server, kubeclient.reason(exc)))
-            raise NotReady(kubeclient.reason(exc))
-        except Exception as exc:  # urllib3 connection errors, TLS errors
-            raise NotReady(kubeclient.reason(exc))
-
-    try:
-        version, dummy, seconds = wait_until(probe, module.params["timeout"], interval=0.5)
-    except NotReady as exc:
-        module.fail_json(msg="The kubeconfig %s does not reach a Kubernetes cluster at %s: %s. Check that the "
-                             "cluster is running and that the kubeconfig (and its current context) point at it."
-                         % (module.params["kubeconfig"], server, exc))
-    delay = 0.0
-    if module.params["crds"]:
-        established_at, waited = wait_established(module, api, server, max(module.params["timeout"] - seconds, 1))
-        delay = create_delay(established_at)
-        time.sleep(delay)
-        seconds += waited + delay
-    module.exit_json(changed=False, server=server, server_version=version, seconds=round(seconds, 3),
-                     crds_established=module.params["crds"], create_delay_seconds=round(delay, 3))
+            version, dummy, seconds = wait_until(probe, module.params["timeout"], interval=0.5)
+        except NotReady as exc:
+            module.fail_json(msg="The kubeconfig %s does not reach a Kubernetes cluster at %s: %s. Check that the "
+                                 "cluster is running and that the kubeconfig (and its current context) point at it."
+                             % (module.params["kubeconfig"], server, exc))
+        delay = 0.0
+        if module.params["crds"]:
+            established_at, waited = wait_established(module, api, server, max(module.params["timeout"] - seconds, 1))
+            delay = create_delay(established_at)
+            time.sleep(delay)
+            seconds += waited + delay
+        module.exit_json(changed=False, server=server, server_version=version, seconds=round(seconds, 3),
+                         crds_established=module.params["crds"], create_delay_seconds=round(delay, 3))
 
 
 def create_delay(established_at, now=None):

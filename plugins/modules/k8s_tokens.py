@@ -101,23 +101,23 @@ def run_module(module):
     """The module's work; ``module`` is an AnsibleModule, or a LocalModule when run in process."""
     if module.check_mode:
         module.exit_json(changed=False, env={}, expirations={})
-    api = kubeclient.api_client(module, module.params["kubeconfig"])
-    env, expirations = {}, {}
-    for item in module.params["tokens"]:
-        spec = {"expirationSeconds": item["expiration_seconds"]}
-        if item["audiences"]:
-            spec["audiences"] = item["audiences"]
-        body = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": spec}
-        try:
-            answer = kubeclient.call(api, "POST", "/api/v1/namespaces/%s/serviceaccounts/%s/token" % (
-                quote(item["namespace"], safe=""), quote(item["service_account"], safe="")), body, timeout=10)
-        except Exception as exc:
-            module.fail_json(msg="TokenRequest for service account %s/%s failed: %s. Declare the service account "
-                                 "in the service's kubernetes.service_accounts so that it is created first."
-                             % (item["namespace"], item["service_account"], kubeclient.reason(exc)))
-        env[item["env"]] = answer["status"]["token"]
-        expirations[item["env"]] = answer["status"]["expirationTimestamp"]
-    module.exit_json(changed=True, env=env, expirations=expirations)
+    with kubeclient.session(module, module.params["kubeconfig"]) as api:
+        env, expirations = {}, {}
+        for item in module.params["tokens"]:
+            spec = {"expirationSeconds": item["expiration_seconds"]}
+            if item["audiences"]:
+                spec["audiences"] = item["audiences"]
+            body = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": spec}
+            try:
+                answer = kubeclient.call(api, "POST", "/api/v1/namespaces/%s/serviceaccounts/%s/token" % (
+                    quote(item["namespace"], safe=""), quote(item["service_account"], safe="")), body, timeout=10)
+            except Exception as exc:
+                module.fail_json(msg="TokenRequest for service account %s/%s failed: %s. Declare the service account "
+                                     "in the service's kubernetes.service_accounts so that it is created first."
+                                 % (item["namespace"], item["service_account"], kubeclient.reason(exc)))
+            env[item["env"]] = answer["status"]["token"]
+            expirations[item["env"]] = answer["status"]["expirationTimestamp"]
+        module.exit_json(changed=True, env=env, expirations=expirations)
 
 
 def main():

@@ -101,6 +101,13 @@ options:
       - Not used when O(go_test_flags) hold C(-o) or C(-c), or when two test packages would get the same
         binary name (C(go test -o) refuses that); RV(binary_dir) is then empty.
     type: str
+  temp_dir:
+    description:
+      - Directory created (not in check mode) for the temporary files of C(go test) and of the tests it runs,
+        to be their C(TMPDIR); a relative path is taken under O(state_dir).
+      - Inside the run's directory, it goes when the run's directory goes. A run killed during C(go test) then
+        leaves no C(go-build*) work directory and no Ansible module payload in the system's temp directory.
+    type: str
   labels:
     description:
       - Labels of the run (C(io.kubernaut.testinfra.run), C(io.kubernaut.testinfra.expires), ...), recorded with
@@ -167,6 +174,10 @@ manifests:
   returned: success
   type: dict
   sample: {crds: [/src/svc/config/crd/kubernaut.io_remediationrequests.yaml]}
+temp_dir:
+  description: The absolute path of O(temp_dir), or empty without it.
+  returned: success
+  type: str
 user:
   description: Name of the user running the play (owner label, names of kept backends).
   returned: success
@@ -393,8 +404,24 @@ ARGUMENT_SPEC = dict(
     binaries_in_cache=dict(type="bool", default=False),
     labels=dict(type="dict", default={}),
     reap_stale=dict(type="bool", default=False),
+    temp_dir=dict(type="str"),
     state_dir=dict(type="path"),
 )
+
+
+def temp_dir(module):
+    """The directory of O(temp_dir), created; '' without it."""
+    params = module.params
+    if not params["temp_dir"]:
+        return ""
+    path = os.path.join(params["state_dir"] or default_base_dir(), os.path.expanduser(params["temp_dir"]))
+    if not module.check_mode:
+        try:
+            os.makedirs(path, mode=0o700, exist_ok=True)
+        except OSError as exc:
+            module.fail_json(msg="cannot create the temp directory %s: %s (set testinfra_state_dir to a writable "
+                             "directory)" % (path, exc))
+    return path
 
 
 def run_module(module):
@@ -421,7 +448,7 @@ def run_module(module):
     check_ports(module)
     bin_dir = binary_dir(module, test_packages)
     module.exit_json(changed=reaped.get("changed", False), reaped=reaped,
-                     argv=build_argv(module, go, test_packages, bin_dir), binary_dir=bin_dir,
+                     argv=build_argv(module, go, test_packages, bin_dir), binary_dir=bin_dir, temp_dir=temp_dir(module),
                      go_version=go_version.strip(), manifests=manifests, test_packages=test_packages,
                      controller=runstate.controller(), state_dir=default_base_dir(), user=pwd.getpwuid(os.getuid()).pw_name,
                      hostname=socket.gethostname(), finished=time.time())

@@ -98,6 +98,10 @@ runs:
   returned: always
   type: list
   elements: str
+state_dir:
+  description: The directory of the runs' state directories that was searched (O(state_dir) or its default).
+  returned: always
+  type: str
 test_binary_caches:
   description: With O(stale) or O(expired_only), test binary caches removed because no run used them for 7 days.
   returned: when O(stale) or O(expired_only)

@@ -89,13 +89,20 @@ def volumes():
                               check=True).stdout.split())
 
 
+def temp_entries():
+    """Names in the temp directory, pytest's own directories aside: a run must leave nothing there (kubernetes.core's
+    discovery cache did, one file per API server port)."""
+    return {name for name in os.listdir(tempfile.gettempdir()) if not name.startswith("pytest-of-")}
+
+
 @pytest.fixture
 def clean_host():
-    """Fails the test when the run left any container, volume or network of ours behind."""
+    """Fails the test when the run left any container, volume, network, process or file of ours behind."""
     assert leftovers() == [], "leftovers from an earlier test"
-    before = volumes()
+    before, temp_before = volumes(), temp_entries() | {os.path.basename(STATE_BASE)}
     yield
     left = leftovers() + ["anonymous volume " + v for v in sorted(volumes() - before)]
+    left += ["temp file " + name for name in sorted(temp_entries() - temp_before)]
     if left:
         run_playbook("cleanup.yml")
     assert left == [], "the run left resources behind: %s" % left

@@ -29,6 +29,7 @@ def test_one_failing_service_does_not_stop_the_others(clean_host, service_copy):
     assert row(out, "ai")[:2] == ("PASSED", "12")
     assert row(out, "failing")[:4] == ("FAILED", "1", "0", "1")
     assert "services failed: 1 of 3" in out
+    assert "Start etcd and kube-apiserver" not in out  # no service on envtest: no control plane launched early
 
 
 def test_redis_tag_runs_only_redis_services(clean_host):
@@ -48,8 +49,23 @@ def test_envtest_services_share_one_control_plane(clean_host):
     assert row(out, "toolset")[0] == "PASSED" and row(out, "gateway")[0] == "PASSED"
     servers = re.findall(r"envtest: control plane shared by the services of this run \((https://127\.0\.0\.1:\d+)\)", out)
     assert len(servers) == 2 and servers[0] == servers[1], out  # one API server for both
+    # launched by all.yml's first play, before the services started; they joined it
+    launched = re.search(r"Start etcd and kube-apiserver\][^\n]*\nchanged: \[localhost\]", out)
+    assert launched and launched.start() < out.index("PLAY [Integration tests"), out
     assert re.search(r"Stop the control plane the services shared[^\n]*\nchanged: \[localhost\]", out), out
     # clean_host: no control plane process and no run directory is left
+
+
+def test_shared_control_plane_that_cannot_start(clean_host):
+    """The first play cannot launch the shared control plane: the envtest services try again and report why,
+    all.yml ends non-zero with its table, and nothing is left."""
+    rc, out = run_playbook("all.yml", *ENVTEST, "--tags", "envtest", "-e", "envtest_kube_apiserver=/nonexistent/kube-apiserver")
+    assert rc != 0
+    assert "the envtest services try again" in out, out
+    assert row(out, "toolset")[0] == "NOT RUN" and row(out, "gateway")[0] == "NOT RUN"
+    assert "gateway: not run (Find or build etcd and kube-apiserver: kube_apiserver /nonexistent/kube-apiserver " \
+           "does not exist" in " ".join(out.split()), out
+    assert "services failed: 2 of 4" in out
 
 
 def test_sharing_can_be_turned_off(clean_host):
