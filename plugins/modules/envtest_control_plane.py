@@ -22,6 +22,8 @@ description:
     after O(expire_seconds) even if nothing else stops them. Their PIDs, start times and O(labels) are
     recorded in C(state.json) in O(state_dir), which is how M(kubernaut.testinfra.reap) finds the
     control planes of interrupted runs.
+  - Both run with C(GOGC=400) unless C(GOGC) is set in the environment, trading ~90 MB of memory for
+    ~20 % less CPU to start kube-apiserver (1.45 instead of 1.8 CPU-seconds here).
   - With O(state=stopped), stops the recorded processes (SIGTERM, then SIGKILL after a grace period) and
     removes O(state_dir).
 author:
@@ -191,6 +193,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kubernaut.testinfra.plugins.module_utils import pki, runstate
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.readiness import NotReady, wait_until
 
+GOGC = "400"  # throw-away control planes: less garbage collection while kube-apiserver starts
 STATE_FILE = "state.json"
 
 
@@ -225,8 +228,10 @@ class ControlPlane(object):
         log = open(os.path.join(self.dir, name + ".log"), "ab")
         if self.p["expire_seconds"] > 0 and self.module.get_bin_path("timeout"):
             argv = [self.module.get_bin_path("timeout"), "--kill-after=10", str(self.p["expire_seconds"])] + argv
+        env = dict(os.environ)
+        env.setdefault("GOGC", GOGC)
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                cwd=self.dir, close_fds=True, start_new_session=True)
+                                cwd=self.dir, close_fds=True, start_new_session=True, env=env)
         log.close()
         start = None
         for dummy in range(50):  # /proc entry appears at once; the loop only guards against races

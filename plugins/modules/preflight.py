@@ -105,7 +105,8 @@ options:
     description:
       - Directory created (not in check mode) for the temporary files of C(go test) and of the tests it runs,
         to be their C(TMPDIR); a relative path is taken under O(state_dir).
-      - Inside the run's directory, it goes when the run's directory goes. A run killed during C(go test) then
+      - Inside the run's directory, it goes when the run's directory goes (a C(state.json) in it records the
+        run's O(labels) for M(kubernaut.testinfra.reap)). A run killed during C(go test) then
         leaves no C(go-build*) work directory and no Ansible module payload in the system's temp directory.
     type: str
   labels:
@@ -418,6 +419,8 @@ def temp_dir(module):
     if not module.check_mode:
         try:
             os.makedirs(path, mode=0o700, exist_ok=True)
+            # whose directory this is, so that the reaper can tell when the run is gone
+            runstate.write_json(os.path.join(path, "state.json"), {"labels": runstate.own_labels(params["labels"])})
         except OSError as exc:
             module.fail_json(msg="cannot create the temp directory %s: %s (set testinfra_state_dir to a writable "
                              "directory)" % (path, exc))
