@@ -60,6 +60,14 @@ def service_report(data):
                    report="%s: not run (%s)" % (service, error))
         return row
 
+    if data.get("check_mode") and go_test.get("skipped"):
+        command = " ".join(data.get("command") or [])
+        row.update(state="CHECK MODE", ok=True, verdict="", report="\n".join(
+            ["%s: check mode, no backend started and go test not run%s" % (
+                service, "; it would run " + command if command else "")]
+            + ([data["cluster_line"]] if data.get("cluster_line") else [])))
+        return row
+
     rc = go_test.get("rc")
     result = parse_go_test_json(_go_test_lines(go_test), rc=rc)
     if result["ok"]:

@@ -51,6 +51,15 @@ def container_state(module, container, podman="podman"):
     return running == "true", status
 
 
+def exit_if_not_started(module, container, what, podman="podman", **result):
+    """In check mode the container was not started (the start task only said it would be): nothing to wait for.
+    Ends the module with ``result`` and a message when that is so; returns otherwise."""
+    if module.check_mode and container and container_state(module, container, podman)[0] is not True:
+        module.exit_json(**dict(result, changed=False, ready_seconds=0.0, attempts=0,
+                                msg="check mode: %s in container %s would be waited for once started"
+                                    % (what, container)))
+
+
 def log_tail(module, container, lines=25, podman="podman"):
     """The last lines of a container's log (stdout and stderr), for error messages."""
     if not container:

@@ -169,7 +169,7 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.readiness import (
-    Fatal, NotReady, check_kept, fail_with_log, version_at_least, wait_ready)
+    Fatal, NotReady, check_kept, exit_if_not_started, fail_with_log, version_at_least, wait_ready)
 
 try:
     import psycopg2
@@ -317,6 +317,7 @@ def run_module(module):
 
 def check(module, params, container, result):
     where = "PostgreSQL at %s:%s" % (params["host"], params["port"])
+    exit_if_not_started(module, container, where, **result)
     conn, result["attempts"], result["ready_seconds"] = wait_ready(
         module, lambda: connect(params), params["timeout"], container, where, "SQL", "pgvector_ready_timeout", **result)
     try:

@@ -102,7 +102,7 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.readiness import (
-    Fatal, NotReady, check_kept, fail_with_log, version_at_least, wait_ready)
+    Fatal, NotReady, check_kept, exit_if_not_started, fail_with_log, version_at_least, wait_ready)
 
 try:
     import redis
@@ -160,6 +160,7 @@ def run_module(module):
 
 def check(module, params, container, extra):
     where = "Redis at %s:%s" % (params["host"], params["port"])
+    exit_if_not_started(module, container, where, version="", **extra)
     info, attempts, seconds = wait_ready(module, lambda: ping(params), params["timeout"], container, where,
                                          "PING", "redis_ready_timeout")
     version = str(info.get("redis_version", ""))

@@ -70,3 +70,16 @@ def test_skipped_and_not_run():
     assert (row["state"], row["ok"]) == ("NOT RUN", False)
     assert row["verdict"] == "Provisioning for ai failed; nothing was left running."
     assert row["report"] == "ai: not run (Redis did not answer PING)"
+
+
+def test_check_mode_says_what_would_run_and_passes():
+    row = report(check_mode=True, go_test={"skipped": True, "changed": False},
+                 command=["go", "test", "-json", "./test/integration/ai/..."])
+    assert (row["state"], row["ok"], row["verdict"]) == ("CHECK MODE", True, "")
+    assert row["report"] == ("ai: check mode, no backend started and go test not run; it would run "
+                             "go test -json ./test/integration/ai/...")
+
+
+def test_a_skipped_go_test_outside_check_mode_is_not_a_pass():
+    row = report(go_test={"skipped": True})
+    assert row["state"] != "CHECK MODE" and not row["ok"]
