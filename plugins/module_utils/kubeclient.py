@@ -70,8 +70,9 @@ class ApiError(Exception):
         self.status, self.reason, self.body = status, reason_text, body
 
 
-def call(api, method, path, body=None, timeout=3):
-    """``method`` ``path`` (for example /api/v1/namespaces?limit=1) with a JSON ``body``; the decoded answer.
+def call(api, method, path, body=None, timeout=3, text=False):
+    """``method`` ``path`` (for example /api/v1/namespaces?limit=1) with a JSON ``body``; the decoded answer
+    (with ``text``, the answer as a string: /readyz says ``ok``).
 
     Raises ApiError for a status outside 2xx, other exceptions for connection and TLS errors."""
     cfg = api.configuration
@@ -89,6 +90,8 @@ def call(api, method, path, body=None, timeout=3):
     data = answer.read() if getattr(answer, "data", None) is None else answer.data
     if not 200 <= answer.status < 300:
         raise ApiError(answer.status, answer.reason, data)
+    if text:
+        return data.decode("utf-8", "replace") if isinstance(data, bytes) else str(data)
     return json.loads(data) if data else {}
 
 

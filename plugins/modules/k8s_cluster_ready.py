@@ -20,6 +20,10 @@ description:
     until 2 s have passed since the last of them was established - kube-apiserver makes every create of a
     custom resource within that window sleep 2 s (a guard for HA clusters), which would otherwise land in
     the first tests.
+  - With O(readyz), also waits until the server's C(/readyz) says C(ok), that is until its post-start hooks
+    have run - among them the RBAC bootstrap roles (C(system:discovery), ...) that the tests' service
+    accounts need. M(kubernaut.testinfra.envtest_control_plane) returns before that; the wait overlaps the
+    one for the CRDs.
   - One task instead of a wait loop of C(kubectl) calls; fails with one message that names the
     server, the last error and what to check.
 author:
@@ -45,6 +49,10 @@ options:
     type: list
     elements: str
     default: []
+  readyz:
+    description: Also wait until C(/readyz) says C(ok) (all post-start hooks done).
+    type: bool
+    default: false
 notes:
   - Only reads; supports check mode.
 """
@@ -85,6 +93,10 @@ create_delay_seconds:
   description: Seconds waited after the CRDs were established, until kube-apiserver stops delaying creates.
   returned: success
   type: float
+readyz_seconds:
+  description: With O(readyz), seconds waited for C(/readyz) after the API answered (and the CRDs were established).
+  returned: success
+  type: float
 """
 
 import calendar
@@ -103,6 +115,7 @@ ARGUMENT_SPEC = dict(
     context=dict(type="str"),
     timeout=dict(type="int", default=30),
     crds=dict(type="list", elements="str", default=[]),
+    readyz=dict(type="bool", default=False),
 )
 
 
@@ -130,14 +143,20 @@ def run_module(module):
             module.fail_json(msg="The kubeconfig %s does not reach a Kubernetes cluster at %s: %s. Check that the "
                                  "cluster is running and that the kubeconfig (and its current context) point at it."
                              % (module.params["kubeconfig"], server, exc))
-        delay = 0.0
+        delay, established_at, readyz_seconds = 0.0, None, 0.0
         if module.params["crds"]:
             established_at, waited = wait_established(module, api, server, max(module.params["timeout"] - seconds, 1))
-            delay = create_delay(established_at)
+            seconds += waited
+        if module.params["readyz"]:
+            readyz_seconds = wait_readyz(module, api, server, max(module.params["timeout"] - seconds, 1))
+            seconds += readyz_seconds
+        if established_at is not None:
+            delay = create_delay(established_at)  # what is left of it after the readyz wait
             time.sleep(delay)
-            seconds += waited + delay
+            seconds += delay
         module.exit_json(changed=False, server=server, server_version=version, seconds=round(seconds, 3),
-                         crds_established=module.params["crds"], create_delay_seconds=round(delay, 3))
+                         crds_established=module.params["crds"], create_delay_seconds=round(delay, 3),
+                         readyz_seconds=round(readyz_seconds, 3))
 
 
 def create_delay(established_at, now=None):
@@ -156,6 +175,23 @@ def transition_time(condition):
         return calendar.timegm(time.strptime(condition.get("lastTransitionTime", ""), "%Y-%m-%dT%H:%M:%SZ"))
     except (TypeError, ValueError):
         return None
+
+
+def wait_readyz(module, api, server, timeout):
+    """Wait until /readyz says ok; the seconds it took."""
+    def probe():
+        try:
+            answer = kubeclient.call(api, "GET", "/readyz", text=True)
+        except Exception as exc:  # 500 with the failing checks while post-start hooks run
+            raise NotReady(kubeclient.reason(exc))
+        if answer.strip() != "ok":
+            raise NotReady(answer.strip()[:200])
+
+    try:
+        return wait_until(probe, timeout, interval=0.05)[2]
+    except NotReady as exc:
+        module.fail_json(msg="The API server %s did not become ready (/readyz: %s). Look at its log: a post-start "
+                             "hook that does not finish." % (server, exc))
 
 
 def wait_established(module, api, server, timeout):

@@ -3,6 +3,8 @@
 import json
 import os
 import signal
+import ssl
+from urllib.request import urlopen
 
 from ansible_collections.kubernaut.testinfra.plugins.module_utils import runstate
 from test_envtest_binaries import run_module
@@ -64,3 +66,27 @@ def test_a_launched_api_server_that_dies_fails_the_wait_and_leaves_nothing(clean
     assert "Last lines of kube-apiserver.log" in result["msg"]
     assert not runstate.alive(procs["etcd"]["pid"], procs["etcd"]["start"])
     assert not os.path.exists(args["state_dir"])
+
+
+def test_readyz_wait_leaves_the_api_server_ready_for_service_accounts(clean_host, tmp_path):
+    """envtest_control_plane returns once the admin user's calls work; k8s_cluster_ready with readyz returns
+    once the post-start hooks ran, so the RBAC bootstrap roles the tests' service accounts need exist."""
+    args = dict(binaries(), state_dir=str(tmp_path / "envtest"))
+    try:
+        started = control_plane(args)
+        assert not started.get("failed"), started.get("msg")
+        ready = run_module(dict(kubeconfig=started["kubeconfig"], readyz=True, timeout=60),
+                           module="kubernaut.testinfra.k8s_cluster_ready")[0]
+        assert not ready.get("failed"), ready.get("msg")
+        assert ready["server"] == started["server"] and ready["readyz_seconds"] >= 0
+        roles = run_module(dict(kubeconfig=started["kubeconfig"], readyz=True, timeout=5),
+                           module="kubernaut.testinfra.k8s_cluster_ready")[0]
+        assert roles["readyz_seconds"] < 0.5  # ready stays ready: no second wait
+        pki = os.path.join(args["state_dir"], "pki")
+        context = ssl.create_default_context(cafile=os.path.join(pki, "ca.crt"))
+        context.load_cert_chain(os.path.join(pki, "admin.crt"), os.path.join(pki, "admin.key"))
+        binding = json.loads(urlopen(started["server"] + "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/"
+                                     "system:discovery", context=context, timeout=5).read())
+        assert binding["roleRef"]["name"] == "system:discovery"
+    finally:
+        control_plane({"state": "stopped", "state_dir": args["state_dir"]})
