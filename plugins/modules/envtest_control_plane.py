@@ -18,8 +18,8 @@ description:
     (so TokenRequest and TokenReview work), writes an admin kubeconfig, and returns once an API call
     succeeds. kube-apiserver's post-start hooks (the RBAC bootstrap roles above all) may still run then, for
     ~1.3 s here; the admin user does not need them, M(kubernaut.testinfra.k8s_cluster_ready) with
-    O(kubernaut.testinfra.k8s_cluster_ready#module:readyz) waits for them. This is the shape of controller-runtime's envtest; there are no nodes and no
-    controller-manager.
+    O(kubernaut.testinfra.k8s_cluster_ready#module:readyz) waits for them. This is the shape of
+    controller-runtime's envtest; there are no nodes and no controller-manager.
   - The processes run in their own process groups under coreutils C(timeout), so they end on their own
     after O(expire_seconds) even if nothing else stops them. Their PIDs, start times and O(labels) are
     recorded in C(state.json) in O(state_dir), which is how M(kubernaut.testinfra.reap) finds the
@@ -330,8 +330,7 @@ class ControlPlane(object):
         """A probe that returns the server's gitVersion once namespaces can be listed. Not /readyz: that waits
         ~1.3 s longer for post-start hooks (the RBAC bootstrap roles above all), which the admin user does not
         need; k8s_cluster_ready with readyz waits for them before the tests."""
-        context = ssl.create_default_context(cafile=certs["ca_cert"])
-        context.load_cert_chain(certs["admin_cert"], certs["admin_key"])
+        context = admin_context(certs)
 
         def api_call():
             try:
@@ -367,10 +366,8 @@ class ControlPlane(object):
         data = runstate.read_json(os.path.join(self.dir, STATE_FILE)) or {}
         if not running(data):
             return None
-        certs = self.recorded_certs()
         try:
-            context = ssl.create_default_context(cafile=certs["ca_cert"])
-            context.load_cert_chain(certs["admin_cert"], certs["admin_key"])
+            context = admin_context(self.recorded_certs())
             version = json.loads(urlopen(data["server"] + "/version", timeout=5, context=context).read())
         except (OSError, ValueError, KeyError):
             return None
@@ -491,6 +488,13 @@ class ControlPlane(object):
 
 class Exited(Exception):
     pass
+
+
+def admin_context(certs):
+    """A TLS context that trusts the control plane's CA and presents its admin client certificate."""
+    context = ssl.create_default_context(cafile=certs["ca_cert"])
+    context.load_cert_chain(certs["admin_cert"], certs["admin_key"])
+    return context
 
 
 def running(data):
