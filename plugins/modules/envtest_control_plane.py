@@ -92,6 +92,19 @@ options:
       - RV(kubeconfig) and RV(server) are returned either way.
     type: bool
     default: true
+  crds:
+    description:
+      - CustomResourceDefinition files, or directories of C(.yaml), C(.yml) and C(.json) files, whose CRDs are
+        created as soon as the API answers, before this call returns. kube-apiserver makes every create of a
+        custom resource sleep 2 s within 2 s of its CRD's establishment (a guard for HA clusters); created here,
+        that window passes while the other backends and the cluster setup do their work.
+      - With O(wait=false) they are recorded and created by the call that waits. With O(shared), each CRD is
+        created once, by the first caller that waits; the others find it done.
+      - Documents of other kinds are ignored, and so is a CRD that cannot be read or is refused (an existing
+        one is left as it is); the cluster setup applies them all again and reports what is wrong.
+    type: list
+    elements: path
+    default: []
   shared:
     description:
       - Share one control plane between the callers that name the same O(state_dir), for example the services
@@ -169,6 +182,12 @@ shared:
   description: Whether the control plane is shared (O(shared)).
   returned: with O(shared)
   type: bool
+crds_created:
+  description: Names of the CRDs this call created (O(crds)).
+  returned: state is started
+  type: list
+  elements: str
+  sample: [remediationrequests.kubernaut.io]
 ready:
   description: Whether the API answered; false only with O(wait=false).
   returned: state is started
@@ -181,6 +200,7 @@ stopped:
 """
 
 import base64
+import contextlib
 import fcntl
 import json
 import os
@@ -189,14 +209,20 @@ import socket
 import ssl
 import subprocess
 import time
-from urllib.request import urlopen
+from urllib.request import Request, urlopen
+
+try:
+    import yaml
+except ImportError:  # a controller always has it (ansible-core needs it); without it the cluster setup creates the CRDs
+    yaml = None
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.kubernaut.testinfra.plugins.module_utils import pki, runstate
+from ansible_collections.kubernaut.testinfra.plugins.module_utils import manifests, pki, runstate
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.readiness import NotReady, wait_until
 
 GOGC = "400"  # throw-away control planes: less garbage collection while kube-apiserver starts
 STATE_FILE = "state.json"
+CRD_API = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
 
 
 def free_port(address):
@@ -373,16 +399,16 @@ class ControlPlane(object):
             return None
         return dict(changed=False, reused=True, ready=True, kubeconfig=data["kubeconfig"], server=data["server"],
                     server_version=version.get("gitVersion", ""), etcd_url=data.get("etcd_url", ""),
-                    ready_seconds=0.0, seconds=round(time.monotonic() - self.started, 3))
+                    ready_seconds=0.0, crds_created=[], seconds=round(time.monotonic() - self.started, 3))
 
     def finish_launch(self, data):
         """Wait for the control plane a call with wait=false launched in state_dir (ready_seconds from its launch)."""
         version = self.wait_recorded(data, self.p["timeout"] - (time.time() - data["launched"]))
-        launched_at = data.pop("launched")
+        ready = round(time.time() - data.pop("launched"), 3)
+        created = self.create_crds(data, self.recorded_certs())
         runstate.write_json(os.path.join(self.dir, STATE_FILE), data)
-        ready = round(time.time() - launched_at, 3)
         return dict(changed=True, reused=False, ready=True, kubeconfig=data["kubeconfig"], server=data["server"],
-                    server_version=version, etcd_url=data["etcd_url"], ready_seconds=ready,
+                    server_version=version, etcd_url=data["etcd_url"], ready_seconds=ready, crds_created=created,
                     seconds=round(time.monotonic() - self.started, 3))
 
     def launched(self):
@@ -414,13 +440,16 @@ class ControlPlane(object):
         server, proc, log, kubeconfig, etcd_url, certs = self.launch()
         if not self.p["wait"]:
             return dict(changed=True, reused=False, ready=False, kubeconfig=kubeconfig, server=server,
-                        server_version="", etcd_url=etcd_url, ready_seconds=0.0,
+                        server_version="", etcd_url=etcd_url, ready_seconds=0.0, crds_created=[],
                         seconds=round(time.monotonic() - self.started, 3))
         version = self.wait("kube-apiserver", popen_exited("kube-apiserver", proc), log, self.api_probe(server, certs))
         ready = round(time.monotonic() - self.started, 3)
-        self.save(launched=None)
+        data = runstate.read_json(os.path.join(self.dir, STATE_FILE)) or {}
+        created = self.create_crds(data, certs)
+        self.save(launched=None, crds_done=data.get("crds_done"))
         return dict(changed=True, reused=False, ready=True, kubeconfig=kubeconfig, server=server,
-                    server_version=version, etcd_url=etcd_url, ready_seconds=ready, seconds=ready)
+                    server_version=version, etcd_url=etcd_url, ready_seconds=ready, crds_created=created,
+                    seconds=round(time.monotonic() - self.started, 3))
 
     def check_binaries(self):
         for key in ("kube_apiserver", "etcd"):
@@ -445,16 +474,14 @@ class ControlPlane(object):
         etcd_url = self.start_etcd()
         server, proc, log = self.spawn_apiserver(etcd_url, certs)
         kubeconfig = self.kubeconfig(server, certs)
-        self.save(server=server, kubeconfig=kubeconfig, etcd_url=etcd_url, launched=self.started_wall)
+        self.save(server=server, kubeconfig=kubeconfig, etcd_url=etcd_url, launched=self.started_wall,
+                  crds=self.p["crds"] or None)
         return server, proc, log, kubeconfig, etcd_url, certs
 
     def start_shared(self):
         """Join the control plane running in state_dir, or launch it there; under a lock, so that the services
         of one all.yml run that reach this at the same time start one control plane between them."""
-        parent = os.path.dirname(os.path.abspath(self.dir))
-        os.makedirs(parent, mode=0o700, exist_ok=True)
-        with open(os.path.abspath(self.dir) + ".lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with self.shared_lock():
             data = runstate.read_json(os.path.join(self.dir, STATE_FILE)) or {}
             joined = running(data)
             if not joined:
@@ -463,12 +490,38 @@ class ControlPlane(object):
         result = dict(changed=not joined, reused=joined, shared=True, kubeconfig=data["kubeconfig"],
                       server=data["server"], etcd_url=data["etcd_url"])
         if not self.p["wait"]:
-            return dict(result, ready=False, server_version="", ready_seconds=0.0,
+            return dict(result, ready=False, server_version="", ready_seconds=0.0, crds_created=[],
                         seconds=round(time.monotonic() - self.started, 3))
         version = self.wait_recorded(data)
-        return dict(result, ready=True, server_version=version,
+        with self.shared_lock():  # each CRD once, by the first caller that gets here
+            data = runstate.read_json(os.path.join(self.dir, STATE_FILE)) or data
+            created = self.create_crds(data, self.recorded_certs())
+            runstate.write_json(os.path.join(self.dir, STATE_FILE), data)
+        return dict(result, ready=True, server_version=version, crds_created=created,
                     ready_seconds=round(time.time() - float(data.get("launched") or self.started_wall), 3),
                     seconds=round(time.monotonic() - self.started, 3))
+
+    @contextlib.contextmanager
+    def shared_lock(self):
+        """The lock next to state_dir that the callers sharing it take turns with."""
+        os.makedirs(os.path.dirname(os.path.abspath(self.dir)), mode=0o700, exist_ok=True)
+        with open(os.path.abspath(self.dir) + ".lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+
+    # -- CRDs ----------------------------------------------------------------------------------------------
+    def create_crds(self, data, certs):
+        """Create the CRDs of the crds option and of the launch recorded in ``data`` (state.json) that no call
+        created yet, and record their files in ``data`` as done; the names of those created."""
+        done = data.get("crds_done") or []
+        pending = [path for path in dict.fromkeys(list(data.get("crds") or []) + self.p["crds"]) if path not in done]
+        if not pending:
+            return []
+        context = admin_context(certs)
+        created = [doc["metadata"]["name"] for doc in crd_documents(pending)
+                   if create_crd(data["server"], context, doc)]
+        data["crds_done"] = done + pending
+        return created
 
     def recorded_certs(self):
         pki_dir = os.path.join(self.dir, "pki")
@@ -497,6 +550,35 @@ def admin_context(certs):
     return context
 
 
+def crd_documents(paths):
+    """The CustomResourceDefinition documents of ``paths`` (files, or directories of manifest files). A file
+    that cannot be read or parsed is skipped: the cluster setup applies it again and reports it."""
+    documents = []
+    for path in paths if yaml else []:
+        for name in manifests.files_in(path):
+            try:
+                with open(name) as handle:
+                    documents += [doc for doc in yaml.safe_load_all(handle)
+                                  if isinstance(doc, dict) and doc.get("kind") == "CustomResourceDefinition"
+                                  and isinstance(doc.get("metadata"), dict) and doc["metadata"].get("name")]
+            except (IOError, OSError, yaml.YAMLError):
+                continue
+    return documents
+
+
+def create_crd(server, context, document):
+    """POST one CRD; whether it was created. One that exists (409) or is refused (422...) is left to the
+    cluster setup, which applies it again and reports what is wrong."""
+    request = Request(server + CRD_API, data=json.dumps(document, default=str).encode(), method="POST",
+                      headers={"Content-Type": "application/json", "Accept": "application/json"})
+    try:
+        with urlopen(request, timeout=10, context=context) as answer:
+            answer.read()
+        return True
+    except (OSError, ValueError):  # HTTPError and URLError are OSErrors
+        return False
+
+
 def running(data):
     """Whether state.json ``data`` records a kubeconfig and server and both processes still run."""
     procs = data.get("processes") or []
@@ -523,6 +605,7 @@ ARGUMENT_SPEC = dict(
     reuse=dict(type="bool", default=False),
     wait=dict(type="bool", default=True),
     shared=dict(type="bool", default=False),
+    crds=dict(type="list", elements="path", default=[]),
 )
 
 

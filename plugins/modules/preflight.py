@@ -212,7 +212,7 @@ import socket
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.kubernaut.testinfra.plugins.module_utils import runstate, test_binaries
+from ansible_collections.kubernaut.testinfra.plugins.module_utils import manifests, runstate, test_binaries
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.reaping import reap
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.runstate import default_base_dir
 
@@ -305,9 +305,6 @@ def check_ports(module):
             sock.close()
 
 
-MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
-
-
 def expand_manifests(module):
     """{key: [paths]} relative to the repository -> {key: [manifest files]}; a missing path fails."""
     params = module.params
@@ -317,12 +314,12 @@ def expand_manifests(module):
         for rel in paths or []:
             path = os.path.join(params["repo_dir"], rel)
             if os.path.isdir(path):
-                names = sorted(n for n in os.listdir(path) if n.endswith(MANIFEST_SUFFIXES))
+                names = manifests.files_in(path)
                 if not names:
                     module.fail_json(msg="%s path %s of service %s holds no .yaml/.yml/.json file: fix "
                                      "testinfra_services.%s.kubernetes.%s" % (key, path, params["service"],
                                                                                params["service"], key))
-                files += [os.path.join(path, n) for n in names]
+                files += names
             elif os.path.isfile(path):
                 files.append(path)
             else:

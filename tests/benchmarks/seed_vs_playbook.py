@@ -18,6 +18,8 @@ Interleaved rounds; in every round the two sides of each comparison run in alter
      against the kept container.                                               target: <= 2 s
   d  `ansible-playbook playbooks/all.yml` (every service concurrently) vs the slowest single-service
      playbook (datastorage, ai, toolset and gateway on envtest).               target: all / max(single) <= 1.2
+     Also the CPU-seconds the host was busy during each run (/proc/stat): all.yml cannot take less than its
+     CPU-seconds divided by the number of cores, whatever the playbooks do.
 
 The benchmark uses the playbooks' fixed port 5432 and container names (datastorage-postgres, ...): before
 each measurement it waits until none of those containers exists and no other ansible-playbook runs.
@@ -67,6 +69,7 @@ class Bench:
         self.wait_limit, self.cpu_wait, self.max_cpu = wait_limit, cpu_wait, max_cpu
         self.cpu_seen = []           # CPU busy fraction in the second before each measurement
         self.child = None            # the running measured process, ours to stop on Ctrl-C
+        self.last_cpu = None         # CPU-seconds the host was busy during the last run()
         self.started = None          # wall-clock start of the current measurement
         self.kept_run = None         # run id of our kept backends, for cleanup.yml
         self.kept_id = None
@@ -137,6 +140,7 @@ class Bench:
         lines = []
         self.started = time.time()
         watch = self.watch_others()
+        busy0 = busy_cpu_seconds()
         start = time.monotonic()
         self.child = subprocess.Popen(cmd, cwd=cwd, env=env or ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                       text=True, bufsize=1, start_new_session=True)
@@ -146,6 +150,7 @@ class Bench:
             lines.append(line)
         rc = self.child.wait()
         elapsed = time.monotonic() - start
+        self.last_cpu = busy_cpu_seconds() - busy0
         self.child = None
         seen = watch()
         if rc != 0:  # self.started stays set: the caller's cleanup removes what this run left behind
@@ -333,21 +338,32 @@ class Bench:
 
     # ---- (d) all services ----------------------------------------------------------------------------
     def all_round(self, all_first):
-        singles = {}
+        """all.yml's and each single's wall seconds, and the CPU-seconds the host was busy during each."""
+        singles, cpu = {}, {}
         def run_singles():
             for name, extra in SINGLES:
                 self.wait_idle(ALL_CONTAINERS)
                 singles[name] = self.playbook("%s.yml" % name, *extra)
+                cpu[name] = self.last_cpu
         def run_all():
             self.wait_idle(ALL_CONTAINERS)
-            return self.playbook("all.yml", "-e", "testinfra_cluster=envtest")
+            wall = self.playbook("all.yml", "-e", "testinfra_cluster=envtest")
+            cpu["all"] = self.last_cpu
+            return wall
         if all_first:
             total = run_all()
             run_singles()
         else:
             run_singles()
             total = run_all()
-        return total, singles
+        return total, singles, cpu
+
+
+def busy_cpu_seconds():
+    """CPU-seconds all CPUs of the host have been busy since boot (/proc/stat: all but idle and iowait)."""
+    with open("/proc/stat") as handle:
+        fields = [int(x) for x in handle.readline().split()[1:]]
+    return (sum(fields) - fields[3] - (fields[4] if len(fields) > 4 else 0)) / float(os.sysconf("SC_CLK_TCK"))
 
 
 def cpu_busy(seconds):
@@ -407,7 +423,7 @@ def main():
           % IMAGE, flush=True)
 
     res = {k: [] for k in ("seed", "pb", "pb_ready", "pb_clock", "pb_total_b", "floor", "floor_pf",
-                           "keep", "bare", "all", "max_single")}
+                           "keep", "bare", "all", "max_single", "all_cpu", "max_single_cpu")}
     notes = []
     keep_note = None
     all_yml = os.path.exists(os.path.join(ROOT, "playbooks", "all.yml"))
@@ -450,11 +466,14 @@ def main():
                     line.append("c: keep run %.2f s, bare go test %.2f s, overhead %.2f s" % (got[0], got[1],
                                                                                              got[0] - got[1]))
             if "d" in parts and all_yml:
-                total, singles = bench.measure(bench.all_round, all_first=flip)
+                total, singles, cpu = bench.measure(bench.all_round, all_first=flip)
+                slowest = max(singles, key=singles.get)
                 res["all"].append(total)
-                res["max_single"].append(max(singles.values()))
-                line.append("d: all.yml %.2f s, singles %s" % (total, ", ".join(
-                    "%s %.2f" % kv for kv in singles.items())))
+                res["max_single"].append(singles[slowest])
+                res["all_cpu"].append(cpu["all"])
+                res["max_single_cpu"].append(cpu[slowest])
+                line.append("d: all.yml %.2f s (%.1f CPU-s), singles %s" % (total, cpu["all"], ", ".join(
+                    "%s %.2f s (%.1f CPU-s)" % (name, singles[name], cpu[name]) for name in singles)))
             line.append("CPUs busy before the measurements (others' work): %s" % " ".join(
                 "%.0f%%" % (100 * c) for c in bench.cpu_seen))
             print("round %d  %s" % (i + 1, "\n         ".join(line)), flush=True)
@@ -505,6 +524,14 @@ def main():
         print("\nplaybook readiness on profile_tasks' own clock (from the play's start, without ansible-playbook's "
               "own start-up): %.2f s; whole datastorage.yml run in (b): %.2f s"
               % (med(res["pb_clock"]), med(res["pb_total_b"])))
+    if res["all"]:
+        cores = os.cpu_count() or 1
+        all_cpu, single_cpu, slowest = med(res["all_cpu"]), med(res["max_single_cpu"]), med(res["max_single"])
+        print("\nCPU (host busy, CPU-seconds, medians): all.yml %.1f, so at least %.2f s on %d cores even if every core "
+              "were busy all the time; the slowest single service %.1f in %.2f s (%.1f cores busy on average). At "
+              "this CPU use, all / max(single) <= %.1f needs at least %.1f cores."
+              % (all_cpu, all_cpu / cores, cores, single_cpu, slowest, single_cpu / slowest,
+                 TARGETS["d"], all_cpu / (TARGETS["d"] * slowest)))
     for note in notes:
         print(note)
 

@@ -90,3 +90,40 @@ def test_readyz_wait_leaves_the_api_server_ready_for_service_accounts(clean_host
         assert binding["roleRef"]["name"] == "system:discovery"
     finally:
         control_plane({"state": "stopped", "state_dir": args["state_dir"]})
+
+
+def admin_get(state_dir, server, path):
+    pki = os.path.join(str(state_dir), "pki")
+    context = ssl.create_default_context(cafile=os.path.join(pki, "ca.crt"))
+    context.load_cert_chain(os.path.join(pki, "admin.crt"), os.path.join(pki, "admin.key"))
+    return json.loads(urlopen(server + path, context=context, timeout=5).read())
+
+
+def test_crds_given_at_launch_are_created_once_by_the_first_caller_that_waits(clean_host, tmp_path):
+    """The CRDs exist as soon as the API answers (their 2 s create window starts then); each is created once
+    between the callers sharing the control plane; what is not a CRD or cannot be parsed is left alone."""
+    crd_dir = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "config", "crd")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("kind: CustomResourceDefinition\nmetadata: [not, a, mapping\n")
+    other = tmp_path / "namespace.yaml"
+    other.write_text("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: not-created-here\n")
+    args = dict(binaries(), state_dir=str(tmp_path / "share" / "envtest"), shared=True)
+    try:
+        launched = control_plane(dict(args, wait=False, crds=[crd_dir, str(broken)]))
+        assert not launched.get("failed"), launched.get("msg")
+        assert launched["crds_created"] == []
+
+        first = control_plane(dict(args, crds=[str(other)]))
+        assert not first.get("failed"), first.get("msg")
+        assert first["crds_created"] == ["remediationrequests.kubernaut.io"]
+        crd = admin_get(args["state_dir"], first["server"],
+                        "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/remediationrequests.kubernaut.io")
+        assert crd["spec"]["group"] == "kubernaut.io"
+        names = [ns["metadata"]["name"] for ns in admin_get(args["state_dir"], first["server"], "/api/v1/namespaces")["items"]]
+        assert "not-created-here" not in names
+
+        second = control_plane(dict(args, crds=[crd_dir]))
+        assert not second.get("failed"), second.get("msg")
+        assert second["reused"] and second["crds_created"] == []
+    finally:
+        control_plane({"state": "stopped", "state_dir": args["state_dir"]})

@@ -7,7 +7,7 @@ import subprocess
 from conftest import STATE_BASE, control_plane_processes, leftovers, run_playbook
 
 KEEP = ["-e", "testinfra_keep=true"]
-START_PG = "Start PostgreSQL + pgvector in container"
+START_PG = "Start PostgreSQL + pgvector in its container"
 
 
 def container_id(name):

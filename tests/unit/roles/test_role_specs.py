@@ -53,3 +53,26 @@ def test_secrets_are_no_log_in_specs(role):
     for name, spec in spec_options(role).items():
         if "password" in name:
             assert spec.get("no_log") is True, name
+
+
+def task_names(node):
+    """Every task name in a tasks file's data, blocks included."""
+    for task in node if isinstance(node, list) else []:
+        if isinstance(task, dict):
+            if "name" in task:
+                yield task["name"]
+            for key in ("block", "rescue", "always"):
+                yield from task_names(task.get(key))
+
+
+# all.yml runs these roles for every service host under the free strategy, which templates a task's name once, with
+# the first host's variables, and shows that name above the results of every host ("Run go test for ai" over
+# gateway's result).
+@pytest.mark.parametrize("role", ["testinfra", "pgvector", "redis", "kind", "envtest"])
+def test_task_names_of_the_service_roles_are_not_templated(role):
+    templated = []
+    for path in sorted(glob.glob(os.path.join(ROOT, "roles", role, "tasks", "*.yml"))):
+        with open(path) as handle:
+            templated += ["%s: %s" % (os.path.basename(path), name)
+                          for name in task_names(yaml.safe_load(handle)) if "{{" in str(name)]
+    assert templated == []
