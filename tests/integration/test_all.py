@@ -84,3 +84,14 @@ def test_killed_all_run_leaves_its_shared_control_plane_to_the_stale_reap(clean_
     assert rc == 0, out
     assert "2 run state dir(s)" in out and shared[0] in out, out  # the service's and the shared one
     assert leftovers() == []
+
+
+def test_services_in_lockstep_keep_their_own_provisioning_order(clean_host):
+    """Under the linear strategy the services' includes come back in one batch, and Ansible merges equal includes
+    of different hosts: gateway (launch, Redis, wait, setup) then got toolset's order (wait, setup) and set up a
+    control plane that its later launch replaced. Each service's includes are its own."""
+    rc, out = run_playbook("all.yml", *ENVTEST, "--tags", "envtest", "-e", "testinfra_share_cluster=false",
+                           "-e", "testinfra_strategy=linear")
+    assert rc == 0, out
+    assert row(out, "toolset")[0] == "PASSED" and row(out, "gateway")[0] == "PASSED"
+    assert not re.search(r"^included: .* for \w+, \w+", out, re.M), out
