@@ -405,8 +405,7 @@ class ControlPlane(object):
         """Wait for the control plane a call with wait=false launched in state_dir (ready_seconds from its launch)."""
         version = self.wait_recorded(data, self.p["timeout"] - (time.time() - data["launched"]))
         ready = round(time.time() - data.pop("launched"), 3)
-        created = self.create_crds(data, self.recorded_certs())
-        runstate.write_json(os.path.join(self.dir, STATE_FILE), data)
+        created = self.create_crds(data)
         return dict(changed=True, reused=False, ready=True, kubeconfig=data["kubeconfig"], server=data["server"],
                     server_version=version, etcd_url=data["etcd_url"], ready_seconds=ready, crds_created=created,
                     seconds=round(time.monotonic() - self.started, 3))
@@ -445,8 +444,8 @@ class ControlPlane(object):
         version = self.wait("kube-apiserver", popen_exited("kube-apiserver", proc), log, self.api_probe(server, certs))
         ready = round(time.monotonic() - self.started, 3)
         data = runstate.read_json(os.path.join(self.dir, STATE_FILE)) or {}
-        created = self.create_crds(data, certs)
-        self.save(launched=None, crds_done=data.get("crds_done"))
+        data.pop("launched", None)
+        created = self.create_crds(data)
         return dict(changed=True, reused=False, ready=True, kubeconfig=kubeconfig, server=server,
                     server_version=version, etcd_url=etcd_url, ready_seconds=ready, crds_created=created,
                     seconds=round(time.monotonic() - self.started, 3))
@@ -495,8 +494,7 @@ class ControlPlane(object):
         version = self.wait_recorded(data)
         with self.shared_lock():  # each CRD once, by the first caller that gets here
             data = runstate.read_json(os.path.join(self.dir, STATE_FILE)) or data
-            created = self.create_crds(data, self.recorded_certs())
-            runstate.write_json(os.path.join(self.dir, STATE_FILE), data)
+            created = self.create_crds(data)
         return dict(result, ready=True, server_version=version, crds_created=created,
                     ready_seconds=round(time.time() - float(data.get("launched") or self.started_wall), 3),
                     seconds=round(time.monotonic() - self.started, 3))
@@ -510,17 +508,18 @@ class ControlPlane(object):
             yield
 
     # -- CRDs ----------------------------------------------------------------------------------------------
-    def create_crds(self, data, certs):
+    def create_crds(self, data):
         """Create the CRDs of the crds option and of the launch recorded in ``data`` (state.json) that no call
-        created yet, and record their files in ``data`` as done; the names of those created."""
+        created yet, and write ``data`` back to state.json with their files done; the names of those created."""
         done = data.get("crds_done") or []
         pending = [path for path in dict.fromkeys(list(data.get("crds") or []) + self.p["crds"]) if path not in done]
-        if not pending:
-            return []
-        context = admin_context(certs)
-        created = [doc["metadata"]["name"] for doc in crd_documents(pending)
-                   if create_crd(data["server"], context, doc)]
-        data["crds_done"] = done + pending
+        created = []
+        if pending:
+            context = admin_context(self.recorded_certs())
+            created = [doc["metadata"]["name"] for doc in crd_documents(pending)
+                       if create_crd(data["server"], context, doc)]
+            data["crds_done"] = done + pending
+        runstate.write_json(os.path.join(self.dir, STATE_FILE), data)
         return created
 
     def recorded_certs(self):
