@@ -14,10 +14,48 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import re
+import signal
 
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest import parse_go_test_json, summary_text
 
 TIMED_OUT_RC = (124, 137)  # coreutils timeout: TERM, then KILL
+SIGNAL_RC = (129, 130, 137, 143)  # 128 + HUP, INT, KILL, TERM: what a shell or timeout reports for a killed child
+GO_DURATION = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s|us|ns)")
+UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
+
+
+def _duration_seconds(text):
+    """Seconds of a Go duration such as 5m or 1h30m; None when it is not one."""
+    text = str(text or "").strip()
+    parts = GO_DURATION.findall(text)
+    if not parts or "".join(a + b for a, b in parts) != text:
+        return None
+    return sum(float(number) * UNIT_SECONDS[unit] for number, unit in parts)
+
+
+def _signal_name(rc):
+    """'SIGTERM' for exit 143 or -15, or '' when the exit code does not say a signal ended the command."""
+    if rc is None:
+        return ""
+    number = -rc if rc < 0 else rc - 128 if rc in SIGNAL_RC else 0
+    try:
+        return signal.Signals(number).name if number else ""
+    except ValueError:
+        return "signal %d" % number
+
+
+def _ended_from_outside(rc, phases, timeout):
+    """The signal that ended go test when it came from outside the run (a cleanup, kill, the OOM killer), or ''.
+    coreutils timeout, which bounds the command, ends it with exit 124, or 137 after its grace: a SIGKILL counts
+    as the time bound only when the tests ran at least that long."""
+    name = _signal_name(rc)
+    if not name or rc == 124:
+        return ""
+    bound = _duration_seconds(timeout)
+    if name == "SIGKILL" and bound is not None and float(phases.get("test") or 0) >= bound:
+        return ""
+    return name
 
 
 def _go_test_lines(go_test):
@@ -26,14 +64,15 @@ def _go_test_lines(go_test):
 
 
 def _down_text(containers, backend_state):
-    """'; backend pgvector (container x) stopped while the tests ran' for containers not running, or ''."""
+    """'; backend pgvector (container x) stopped while the tests ran' for containers not running (stopped, or
+    removed: a removed container is missing from the inspect result), or ''."""
     if not backend_state or "containers" not in backend_state:
         return ""
     running = set(c.get("Name") for c in backend_state.get("containers") or [] if (c.get("State") or {}).get("Running"))
     down = [(backend, name) for backend, name in containers.items() if name not in running]
     if not down:
         return ""
-    return "; backend %s (container %s) stopped while the tests ran" % (
+    return "; backend %s (container %s) stopped or was removed while the tests ran" % (
         ", ".join(b for b, dummy in down), ", ".join(n for dummy, n in down))
 
 
@@ -70,8 +109,15 @@ def service_report(data):
 
     rc = go_test.get("rc")
     result = parse_go_test_json(_go_test_lines(go_test), rc=rc)
+    outside = "" if result["ok"] else _ended_from_outside(rc, phases, data.get("timeout") or "5m")
     if result["ok"]:
         verdict = ""
+    elif outside:
+        result["state"] = "INTERRUPTED"
+        verdict = ("%s: go test was ended from outside by %s (exit %s) after %s s, not by its own failure: another "
+                   "program stopped it - a cleanup that ends live runs (testinfra_cleanup_force), kill, the OOM killer%s"
+                   % (service, outside, rc, phases.get("test", "?"),
+                      _down_text(data.get("containers") or {}, data.get("backend_state"))))
     elif rc in TIMED_OUT_RC:
         verdict = "%s: go test was killed after its time bound (timeout %s plus the build allowance; exit %s)" % (
             service, data.get("timeout") or "5m", rc)

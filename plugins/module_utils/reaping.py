@@ -46,17 +46,36 @@ def podman_lists(module, params):
     return lists
 
 
-def wanted(labels, params, now):
-    labels = labels or {}
+def selected(labels, params):
+    """Whether the resource is one the call is about at all (its run, not spared by keep_labels)."""
     if params["run_id"] and labels.get(runstate.RUN_LABEL) != params["run_id"]:
         return False
-    if any(labels.get(k) == v for k, dummy, v in (item.partition("=") for item in params["keep_labels"])):
+    return not any(labels.get(k) == v for k, dummy, v in (item.partition("=") for item in params["keep_labels"]))
+
+
+def wanted(labels, params, now, left=None):
+    """Whether to remove a resource with these labels. What is selected but spared - a live run, a kept backend -
+    is added to ``left`` ({run id: labels}), so that the caller can say what it left running and why."""
+    labels = labels or {}
+    if not selected(labels, params):
         return False
+    state = runstate.state(labels, now)
     if params["expired_only"]:
-        return runstate.expired(labels, now)
-    if params["stale"]:
-        return runstate.stale(labels, now)
-    return True
+        return state == "expired"
+    if state in ("expired", "orphaned"):
+        return True
+    if not params["stale"]:
+        if params.get("force"):
+            return True
+        if state == "kept" and params.get("kept_owner") in ("*", labels.get(runstate.OWNER_LABEL)):
+            return True
+    if left is not None and state in ("live", "kept"):
+        # one entry per run, from all its resources: a test process knows fewer labels than a container
+        entry = left.setdefault(labels.get(runstate.RUN_LABEL) or "?", {"state": state})
+        for key, value in labels.items():
+            if value and not entry.get(key):
+                entry[key] = value
+    return False
 
 
 def name_of(item, key):
@@ -73,7 +92,7 @@ def reap_podman(module, params, now, result):
     lists = podman_lists(module, params)
     for kind, (dummy, key, rm_cmd) in KINDS.items():  # containers first: they hold the volumes and networks
         items = lists[kind]
-        names = sorted(name_of(i, key) for i in items if wanted(labels_of(i), params, now))
+        names = sorted(name_of(i, key) for i in items if wanted(labels_of(i), params, now, result["left_runs"]))
         result[kind] = names
         if names and not module.check_mode:
             rc, dummy, err = module.run_command([params["podman"]] + rm_cmd + names)
@@ -119,7 +138,7 @@ def reap_runs(module, params, now, result):
             continue
         states, labels = run_states(run_dir)
         if labels:
-            if not wanted(labels, params, now):
+            if not wanted(labels, params, now, result["left_runs"]):
                 continue
         elif params["run_id"] and os.path.basename(run_dir) != params["run_id"]:
             continue
@@ -141,6 +160,7 @@ def reap_runs(module, params, now, result):
 
 ENV_LABELS = {
     "TESTINFRA_RUN_ID": runstate.RUN_LABEL,
+    "TESTINFRA_SERVICE": runstate.SERVICE_LABEL,
     "TESTINFRA_CONTROLLER": runstate.CONTROLLER_LABEL,
     "TESTINFRA_HOST": runstate.HOST_LABEL,
     "TESTINFRA_EXPIRES": runstate.EXPIRES_LABEL,
@@ -175,7 +195,8 @@ def test_processes():
 
 def reap_processes(module, params, now, result):
     victims = [{"pid": pid, "start": runstate.start_time(pid), "name": "%d %s" % (pid, command)}
-               for pid, (labels, command) in sorted(test_processes().items()) if wanted(labels, params, now)]
+               for pid, (labels, command) in sorted(test_processes().items())
+               if wanted(labels, params, now, result["left_runs"])]
     result["processes"] = [v["name"] for v in victims]
     if victims and not module.check_mode:
         for victim in victims:  # not their groups: a test process may share the group of an Ansible worker
@@ -196,14 +217,66 @@ def reap_processes(module, params, now, result):
 
 
 
+def left_lines(left_runs):
+    """One line per run left alone: 'left running: run … of user …' or 'kept: …'."""
+    lines = []
+    for run_id, labels in sorted(left_runs.items()):
+        if labels["state"] == "live":
+            lines.append("left running: %s" % runstate.describe(labels))
+        else:
+            lines.append("left kept: %s, kept on purpose by a keep run" % runstate.describe(labels))
+    return lines
+
+
 def reap(module, params):
-    """Reap per ``params`` (run_id, expired_only, stale, keep_labels, podman, state_dir); return the result dict."""
+    """Reap per ``params`` (run_id, expired_only, stale, keep_labels, kept_owner, force, podman, state_dir); return the
+    result dict."""
     now = time.time()
-    result = dict(changed=False, containers=[], volumes=[], networks=[], processes=[],
+    params = dict(dict(kept_owner=None, force=False), **params)
+    if params["kept_owner"] == "":
+        params["kept_owner"] = runstate.current_owner()
+    result = dict(changed=False, containers=[], volumes=[], networks=[], processes=[], left_runs={},
                   state_dir=params["state_dir"] or runstate.default_base_dir())
     reap_processes(module, params, now, result)
     if module.get_bin_path(params["podman"]):
         reap_podman(module, params, now, result)
     reap_runs(module, params, now, result)
     result["changed"] = any(result[k] for k in ("containers", "volumes", "networks", "runs", "processes"))
+    result["left"] = left_lines(result.pop("left_runs"))
     return result
+
+
+def port_holder(module, podman, port):
+    """The labels of our container that publishes host port ``port``, or None (not ours, or no Podman)."""
+    if not module.get_bin_path(podman):
+        return None
+    rc, out, dummy = module.run_command([podman, "ps", "--filter", "label=" + COLLECTION_LABEL, "--format", "json"])
+    if rc != 0:
+        return None
+    for item in json.loads(out or "[]") or []:
+        for binding in item.get("Ports") or []:
+            if str(binding.get("host_port", binding.get("hostPort", ""))) == str(port):
+                return dict(labels_of(item), name=name_of(item, "Names"))
+    return None
+
+
+def port_taken_message(module, podman, host, port, backend, variable):
+    """Why host:port is taken and what to do, naming the run of ours that holds it (from its container's labels).
+    Never suggests a cleanup of a run that is still going on: that would end someone's tests."""
+    where = "port %s:%s for %s" % (host, port, backend)
+    other_port = "-e %s=<port>" % variable if variable else "another port"
+    holder = port_holder(module, podman, port)
+    if holder is None:
+        return ("%s is in use by another program (not a kubernaut.testinfra run): stop it, or run isolated "
+                "(-e testinfra_isolate=true: free ports, names of its own), or choose %s" % (where, other_port))
+    state = runstate.state(holder)
+    who = "container %s of %s" % (holder["name"], runstate.describe(holder))
+    if state == "kept":
+        return ("%s is held by the kept %s: reuse it with -e testinfra_keep=true, end it with `make cleanup` "
+                "(when it is yours; -e testinfra_cleanup=all when it is not), or run isolated (-e testinfra_isolate=true) "
+                "or choose %s" % (where, who, other_port))
+    if state == "live":
+        return ("%s is held by %s, which is still running: run isolated (-e testinfra_isolate=true: free ports, "
+                "names of its own) or choose %s; a cleanup would end that run's tests" % (where, who, other_port))
+    return ("%s is held by %s, which is stale: `make cleanup` removes it, or run isolated (-e testinfra_isolate=true) "
+            "or choose %s" % (where, who, other_port))

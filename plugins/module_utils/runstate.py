@@ -20,6 +20,9 @@ CONTROLLER_LABEL = "io.kubernaut.testinfra.controller"
 HOST_LABEL = "io.kubernaut.testinfra.host"
 RUN_LABEL = "io.kubernaut.testinfra.run"
 KEEP_LABEL = "io.kubernaut.testinfra.keep"
+OWNER_LABEL = "io.kubernaut.testinfra.owner"
+SERVICE_LABEL = "io.kubernaut.testinfra.service"
+CREATED_LABEL = "io.kubernaut.testinfra.created"
 
 
 def default_base_dir():
@@ -118,6 +121,47 @@ def stale(labels, now=None):
     if expired(labels, now):
         return True
     return labels.get(KEEP_LABEL) != "true" and owner_gone(labels)
+
+
+def state(labels, now=None):
+    """What a resource with these labels is to a cleanup: ``expired``, ``orphaned`` (its ansible-playbook on this
+    host is gone), ``kept`` (left on purpose by a keep run) or ``live`` (its run is going on here, or it belongs
+    to a run on another host, which this host cannot check)."""
+    if expired(labels, now):
+        return "expired"
+    if labels.get(KEEP_LABEL) == "true":
+        return "kept"
+    return "orphaned" if owner_gone(labels) else "live"
+
+
+def current_owner():
+    """The owner name runs of this user put into their labels (the playbooks' _testinfra_owner)."""
+    import pwd  # not at the top: module_utils imported on hosts without a passwd entry still load
+    name = os.environ.get("USER") or ""
+    if not name:
+        try:
+            name = pwd.getpwuid(os.getuid()).pw_name
+        except KeyError:
+            name = "unknown"
+    return "".join(c for c in name if c.isalnum() or c in "_.-")
+
+
+def describe(labels):
+    """'run <id> (service s, user u, started <UTC time>, pid p[ on host h])' from a resource's labels."""
+    parts = []
+    if labels.get(SERVICE_LABEL):
+        parts.append("service %s" % labels[SERVICE_LABEL])
+    parts.append("user %s" % (labels.get(OWNER_LABEL) or "?"))
+    try:
+        parts.append("started %s" % time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(float(labels[CREATED_LABEL]))))
+    except (KeyError, TypeError, ValueError):
+        pass
+    pid = labels.get(CONTROLLER_LABEL, "").partition(":")[0]
+    if pid:
+        parts.append("pid %s" % pid)
+    if labels.get(HOST_LABEL) and labels.get(HOST_LABEL) != socket.gethostname():
+        parts[-1] += " on host %s" % labels[HOST_LABEL]
+    return "run %s (%s)" % (labels.get(RUN_LABEL) or "?", ", ".join(parts))
 
 
 def stop_processes(processes, grace=10.0):

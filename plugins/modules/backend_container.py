@@ -20,13 +20,15 @@ description:
   - One C(podman run) instead of the inspect/create/start round trips of a general container module, as this
     is the hot path of every test run.
   - Secrets reach the container through Podman's own environment (O(pass_env), C(--env NAME) without a
-    value), set with the task's C(environment) keyword, so that they are neither on a command line nor
-    module arguments (Ansible would mask every occurrence of a no_log value, and a password like
-    C(postgres) would blank out container names in every message).
+    value), read from O(env_file), so that they are neither on Podman's command line, nor module arguments
+    (Ansible would mask every occurrence of a no_log value, and a password like C(postgres) would blank out
+    container names in every message), nor the task's C(environment) (printed at C(-vvv)).
   - A failed start gives one message with the reason and the fix for the usual causes (full storage, a
     taken port, no free port left).
 author:
   - kubernaut.testinfra contributors
+extends_documentation_fragment:
+  - kubernaut.testinfra.env_file
 options:
   name:
     description: The container name.
@@ -47,11 +49,18 @@ options:
     default: {}
   pass_env:
     description:
-      - Names of environment variables the container gets from the module's environment (the task's
-        C(environment)); a name missing there is an error.
+      - Names of environment variables the container gets from the module's environment (O(env_file), or the
+        task's C(environment)); a name missing there is an error.
     type: list
     elements: str
     default: []
+  args_from_env:
+    description:
+      - Command arguments whose values come from the module's environment (O(env_file)), appended to
+        O(command); for example C(--requirepass) set to C(REDIS_PASSWORD) appends C(--requirepass <value>). A name
+        missing there is an error. For servers that take a secret only as an argument.
+    type: dict
+    default: {}
   publish:
     description:
       - Port publications, C(host_ip:host_port:container_port); an empty host port lets Podman pick one.
@@ -96,6 +105,13 @@ EXAMPLES = r"""
     expire_seconds: 7200
   register: started
 
+- name: Write the password where only this user can read it
+  kubernaut.testinfra.env_file:
+    path: "{{ run_dir }}/pgvector.env"
+    env:
+      POSTGRES_PASSWORD: "{{ password }}"
+  no_log: true
+
 - name: Start PostgreSQL, password passed out of sight
   kubernaut.testinfra.backend_container:
     name: datastorage-postgres
@@ -103,12 +119,21 @@ EXAMPLES = r"""
     env:
       POSTGRES_USER: postgres
     pass_env: [POSTGRES_PASSWORD]
+    env_file: "{{ run_dir }}/pgvector.env"
     publish: ["127.0.0.1:5432:5432"]
     tmpfs:
       /var/lib/postgresql/data: rw,mode=0700
     port_variable: pgvector_port
-  environment:
-    POSTGRES_PASSWORD: "{{ password }}"
+
+- name: Start Redis with a password, which it takes only as an argument
+  kubernaut.testinfra.backend_container:
+    name: ai-redis
+    image: localhost/kubernaut/redis:trixie
+    command: [redis-server, --save, ""]
+    args_from_env:
+      --requirepass: REDIS_PASSWORD
+    env_file: "{{ run_dir }}/redis.env"
+    publish: ["127.0.0.1::6379"]
 """
 
 RETURN = r"""
@@ -132,11 +157,13 @@ import os
 import time
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.kubernaut.testinfra.plugins.module_utils import envfile
 
 HINTS = (
     (("no space left on device",), "Podman storage is full: free disk space (podman system prune, make cleanup)"),
-    (("address already in use",), "port {port} is taken by another process: stop it, run make cleanup, or choose "
-                                  "another with -e {variable}=<port> (0 lets Podman pick a free one)"),
+    (("address already in use",), "port {port} is taken by another process: stop it, run isolated "
+                                  "(-e testinfra_isolate=true), or choose another with -e {variable}=<port> (0 lets "
+                                  "Podman pick a free one)"),
     (("free port", "cannot assign requested address"),
      "no free port left: free some ports or widen net.ipv4.ip_local_port_range"),
 )
@@ -172,7 +199,8 @@ def run_args(params):
         args += ["--tmpfs", "%s:%s" % (path, options) if options else path]
     if params["expire_seconds"]:
         args += ["--timeout", str(params["expire_seconds"])]
-    return args + [params["image"]] + params["command"]
+    secret_args = [part for flag, name in sorted(params["args_from_env"].items()) for part in (flag, os.environ[name])]
+    return args + [params["image"]] + params["command"] + secret_args
 
 
 def host_ports(module, params, container_id):
@@ -193,6 +221,9 @@ ARGUMENT_SPEC = dict(
     command=dict(type="list", elements="str", default=[]),
     env=dict(type="dict", default={}),
     pass_env=dict(type="list", elements="str", default=[], no_log=False),
+    args_from_env=dict(type="dict", default={}, no_log=False),
+    env_file=dict(type="path"),
+    env_file_remove=dict(type="bool", default=False),
     publish=dict(type="list", elements="str", default=[]),
     tmpfs=dict(type="dict", default={}),
     labels=dict(type="dict", default={}),
@@ -208,9 +239,11 @@ def run_module(module):
     if module.check_mode:
         ports = dict(("%s/tcp" % container, int(host or 0)) for host, container in published(params))
         module.exit_json(changed=True, id="", ports=ports, start_seconds=0.0)
-    missing = [name for name in params["pass_env"] if name not in os.environ]
+    envfile.load(module, params["env_file"], params["env_file_remove"])
+    missing = [name for name in params["pass_env"] + list(params["args_from_env"].values()) if name not in os.environ]
     if missing:
-        module.fail_json(msg="pass_env names %s, not set in the task's environment" % ", ".join(missing))
+        module.fail_json(msg="%s not set in the module's environment (env_file %s)"
+                         % (", ".join(missing), params["env_file"] or "not given"))
     start = time.monotonic()
     rc, out, err = module.run_command(run_args(params))
     if rc != 0:

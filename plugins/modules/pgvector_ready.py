@@ -23,6 +23,8 @@ description:
   - On failure the message carries the tail of the container's log.
 author:
   - kubernaut.testinfra contributors
+extends_documentation_fragment:
+  - kubernaut.testinfra.env_file
 requirements:
   - psycopg2 (or psycopg2-binary) on the controller
   - podman, for the container log and state (optional)
@@ -41,7 +43,7 @@ options:
     default: postgres
   password:
     description:
-      - Password of O(user). When omitted, libpq's C(PGPASSWORD) from the task's environment is used,
+      - Password of O(user). When omitted, C(PGPASSWORD) from O(env_file) (or the module's environment) is used,
         which keeps a well-known password such as C(postgres) from being masked in every output.
     type: str
   database:
@@ -100,10 +102,9 @@ EXAMPLES = r"""
   kubernaut.testinfra.pgvector_ready:
     port: 5432
     container: datastorage-postgres
-  environment:
-    PGPASSWORD: "{{ pgvector_password }}"
     min_extension_version: 0.5.1
-  no_log: false
+    env_file: "{{ run_dir }}/pgvector.env"  # PGPASSWORD, written by kubernaut.testinfra.env_file
+    env_file_remove: true
 
 - name: Give this run its own schema and apply the service's schema file
   kubernaut.testinfra.pgvector_ready:
@@ -167,6 +168,7 @@ import os
 import time
 import traceback
 
+from ansible_collections.kubernaut.testinfra.plugins.module_utils import envfile
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.readiness import (
     Fatal, NotReady, check_kept, exit_if_not_started, fail_with_log, version_at_least, wait_ready)
@@ -293,11 +295,14 @@ ARGUMENT_SPEC = dict(
     run_schema_prefix=dict(type="str", default=""),
     schema_file=dict(type="path"),
     kept=dict(type="bool", default=False),
+    env_file=dict(type="path"),
+    env_file_remove=dict(type="bool", default=False),
 )
 
 
 def run_module(module):
     """The module's work; ``module`` is an AnsibleModule, or a LocalModule when run in process."""
+    envfile.load(module, module.params["env_file"], module.params["env_file_remove"])
     if not HAS_PSYCOPG2:
         module.fail_json(msg=missing_required_lib("psycopg2 (pip install psycopg2-binary)"),
                          exception=PSYCOPG2_ERROR)

@@ -213,7 +213,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kubernaut.testinfra.plugins.module_utils import manifests, runstate, test_binaries
-from ansible_collections.kubernaut.testinfra.plugins.module_utils.reaping import reap
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.reaping import port_taken_message, reap
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.runstate import default_base_dir
 
 GINKGO = "github.com/onsi/ginkgo/v2"
@@ -297,10 +297,8 @@ def check_ports(module):
         except socket.error as exc:
             if exc.errno != errno.EADDRINUSE:
                 module.fail_json(msg="cannot bind %s:%s for %s: %s" % (item["host"], item["port"], item["backend"], exc))
-            fix = "choose a free one with -e %s=<port>" % item["variable"] if item["variable"] else "choose another port"
-            module.fail_json(msg="port %s:%s for %s is already in use (another server, or a run left behind: "
-                             "`make cleanup` removes ours): stop it or %s"
-                             % (item["host"], item["port"], item["backend"], fix))
+            module.fail_json(msg=port_taken_message(module, module.params["podman"] or "podman", item["host"],
+                                                    item["port"], item["backend"], item["variable"]))
         finally:
             sock.close()
 

@@ -22,6 +22,10 @@ description:
   - Also ends C(go test) processes (and the test binaries they started) of those runs, found by the
     C(TESTINFRA_RUN_ID), C(TESTINFRA_CONTROLLER) and C(TESTINFRA_EXPIRES) variables in their environment.
   - The cleanup backstop for runs that were interrupted before their C(always) section ran.
+  - A live run is never touched unless O(force) says so. Without O(stale) or O(expired_only), it removes what is
+    stale (expired, or its ansible-playbook process on this host is gone) and the kept backends of
+    O(kept_owner); everything else it finds is listed in RV(left), with the run, its user, its start time and
+    its ansible-playbook PID.
 author:
   - kubernaut.testinfra contributors
 options:
@@ -40,6 +44,18 @@ options:
       - What every playbook does at its start, so that a run killed by SIGKILL frees its ports.
     type: bool
     default: false
+  kept_owner:
+    description:
+      - Without O(stale) or O(expired_only), also remove the kept backends (label C(io.kubernaut.testinfra.keep=true))
+        whose C(io.kubernaut.testinfra.owner) label is this user name; C(*) for those of every user; an empty
+        string for those of the user running the module (C($USER), as the playbooks label them).
+    type: str
+  force:
+    description:
+      - Without O(stale) or O(expired_only), also remove the resources of live runs, those whose ansible-playbook
+        process still runs (or that belong to a run on another host). A run's own cleanup uses it with O(run_id).
+    type: bool
+    default: false
   keep_labels:
     description:
       - Resources carrying any of these labels (C(key=value)) are left alone, for example kept
@@ -55,14 +71,24 @@ options:
     description:
       - The directory holding one state directory per run. Default C(<tmp>/kubernaut-testinfra-<uid>).
     type: path
-notes:
-  - Supports check mode; it then reports what it would remove.
+attributes:
+  check_mode:
+    support: full
+    description: In check mode it removes nothing and reports what it would remove.
+  diff_mode:
+    support: none
 """
 
 EXAMPLES = r"""
 - name: Remove everything of this run
   kubernaut.testinfra.reap:
     run_id: "{{ testinfra_run_id }}"
+    force: true  # the run is this play's own, and live
+
+- name: Remove what is stale and my own kept backends; list the live runs of others
+  kubernaut.testinfra.reap:
+    kept_owner: ""  # mine
+  register: reaped
 
 - name: Remove whatever earlier runs left after their expiry
   kubernaut.testinfra.reap:
@@ -98,6 +124,13 @@ runs:
   returned: always
   type: list
   elements: str
+left:
+  description:
+    - One line per run whose resources were found and left alone. For a live run C(left running) then the run,
+      its service, user, start time (UTC) and ansible-playbook PID; for kept backends C(left kept) and the same.
+  returned: always
+  type: list
+  elements: str
 state_dir:
   description: The directory of the runs' state directories that was searched (O(state_dir) or its default).
   returned: always
@@ -117,6 +150,8 @@ ARGUMENT_SPEC = dict(
     run_id=dict(type="str"),
     expired_only=dict(type="bool", default=False),
     stale=dict(type="bool", default=False),
+    kept_owner=dict(type="str"),
+    force=dict(type="bool", default=False),
     keep_labels=dict(type="list", elements="str", default=[]),
     podman=dict(type="str", default="podman"),
     state_dir=dict(type="path"),

@@ -19,6 +19,8 @@ description:
   - On failure the message carries the tail of the container's log.
 author:
   - kubernaut.testinfra contributors
+extends_documentation_fragment:
+  - kubernaut.testinfra.env_file
 requirements:
   - redis (redis-py) on the controller
 options:
@@ -32,7 +34,7 @@ options:
     default: 6379
   password:
     description:
-      - Password (C(requirepass)). When omitted, C(REDIS_PASSWORD) from the task's environment is used;
+      - Password (C(requirepass)). When omitted, C(REDIS_PASSWORD) from O(env_file) (or the module's environment) is used;
         empty for none.
     type: str
   timeout:
@@ -100,6 +102,7 @@ attempts:
 import os
 import traceback
 
+from ansible_collections.kubernaut.testinfra.plugins.module_utils import envfile
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.readiness import (
     Fatal, NotReady, check_kept, exit_if_not_started, fail_with_log, version_at_least, wait_ready)
@@ -139,11 +142,14 @@ ARGUMENT_SPEC = dict(
     container=dict(type="str"),
     min_version=dict(type="str", default="6.2"),
     kept=dict(type="bool", default=False),
+    env_file=dict(type="path"),
+    env_file_remove=dict(type="bool", default=False),
 )
 
 
 def run_module(module):
     """The module's work; ``module`` is an AnsibleModule, or a LocalModule when run in process."""
+    envfile.load(module, module.params["env_file"], module.params["env_file_remove"])
     if not HAS_REDIS:
         module.fail_json(msg=missing_required_lib("redis (pip install redis)"), exception=REDIS_ERROR)
     params = module.params

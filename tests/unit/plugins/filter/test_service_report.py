@@ -42,7 +42,7 @@ def test_failing_run_names_the_backend_that_stopped():
     state = {"containers": [{"Name": "ai-redis", "State": {"Running": False}}]}
     row = report(go_test={"rc": 1, "stdout_lines": events(("TestA", "pass"), ("TestB", "fail"))}, backend_state=state)
     assert (row["state"], row["ok"], row["failed"]) == ("FAILED", False, 1)
-    assert row["verdict"] == "ai: go test did not pass (exit 1); backend redis (container ai-redis) stopped while the tests ran"
+    assert row["verdict"] == "ai: go test did not pass (exit 1); backend redis (container ai-redis) stopped or was removed while the tests ran"
     assert "TestB" in row["report"]
     row = report(go_test={"rc": 1, "stdout_lines": events(("TestB", "fail"))},
                  backend_state={"containers": [{"Name": "ai-redis", "State": {"Running": True}}]})
@@ -83,3 +83,29 @@ def test_check_mode_says_what_would_run_and_passes():
 def test_a_skipped_go_test_outside_check_mode_is_not_a_pass():
     row = report(go_test={"skipped": True})
     assert row["state"] != "CHECK MODE" and not row["ok"]
+
+
+def test_go_test_ended_from_outside_says_so_and_names_the_removed_backend():
+    row = report(go_test={"rc": 143, "stdout_lines": []}, timeout="5m",
+                 backend_state={"containers": []})  # the container was removed: inspect finds nothing
+    assert (row["state"], row["ok"]) == ("INTERRUPTED", False)
+    assert row["verdict"].startswith("ai: go test was ended from outside by SIGTERM (exit 143) after 0.95 s")
+    assert row["verdict"].endswith("; backend redis (container ai-redis) stopped or was removed while the tests ran")
+    assert row["report"].startswith("ai: INTERRUPTED - 0 tests")
+
+
+def test_a_negative_exit_code_is_the_signal_that_ended_go_test():
+    row = report(go_test={"rc": -2, "stdout_lines": []})
+    assert row["state"] == "INTERRUPTED" and "ended from outside by SIGINT (exit -2)" in row["verdict"]
+
+
+def test_sigkill_after_the_time_bound_is_the_timeout_and_before_it_is_from_outside():
+    late = report(go_test={"rc": 137, "stdout_lines": []}, timeout="1s", phases=dict(PHASES, test=31.5))
+    assert "killed after its time bound" in late["verdict"] and late["state"] != "INTERRUPTED"
+    early = report(go_test={"rc": 137, "stdout_lines": []}, timeout="1m30s", phases=dict(PHASES, test=3.0))
+    assert early["state"] == "INTERRUPTED" and "by SIGKILL (exit 137)" in early["verdict"]
+
+
+def test_a_failing_test_is_not_taken_for_an_interruption():
+    row = report(go_test={"rc": 1, "stdout_lines": events(("TestA", "fail"))})
+    assert row["state"] == "FAILED" and "from outside" not in row["verdict"]
