@@ -89,8 +89,12 @@ options:
     description: The podman executable.
     type: str
     default: podman
-notes:
-  - Supports check mode; it then reports that it would start the container, with the requested ports.
+attributes:
+  check_mode:
+    support: full
+    description: Reports that it would start the container, with the requested ports; starts nothing.
+  diff_mode:
+    support: none
 """
 
 EXAMPLES = r"""

@@ -113,8 +113,12 @@ options:
       - O(reuse) is not needed with it.
     type: bool
     default: false
-notes:
-  - Supports check mode; with O(state=started) it then starts nothing and reports C(changed).
+attributes:
+  check_mode:
+    support: full
+    description: With O(state=started) it starts nothing and reports C(changed).
+  diff_mode:
+    support: none
 """
 
 EXAMPLES = r"""

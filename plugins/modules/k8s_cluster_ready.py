@@ -53,8 +53,12 @@ options:
     description: Also wait until C(/readyz) says C(ok) (all post-start hooks done).
     type: bool
     default: false
-notes:
-  - Only reads; supports check mode.
+attributes:
+  check_mode:
+    support: full
+    description: Only reads.
+  diff_mode:
+    support: none
 """
 
 EXAMPLES = r"""

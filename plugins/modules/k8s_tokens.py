@@ -53,8 +53,12 @@ options:
         description: Lifetime of the token.
         type: int
         default: 3600
-notes:
-  - Check mode requests nothing and returns no tokens.
+attributes:
+  check_mode:
+    support: full
+    description: Requests nothing and returns no tokens.
+  diff_mode:
+    support: none
 """
 
 EXAMPLES = r"""

@@ -64,8 +64,13 @@ options:
     description: Host port of the API server; C(0) picks a free one.
     type: int
     default: 0
+attributes:
+  check_mode:
+    support: full
+    description: Loads and pulls nothing, and reports what it would do.
+  diff_mode:
+    support: none
 notes:
-  - Supports check mode; it then loads and pulls nothing and reports what it would do.
   - A reused cluster is taken as it is; its node image is not checked.
 """
 

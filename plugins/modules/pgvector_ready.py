@@ -93,8 +93,12 @@ options:
         kept, about to expire or unhealthy. Use C(no_log) on the task (RV(password)).
     type: bool
     default: false
-notes:
-  - Supports check mode, in which it waits and checks but creates no extension, schema or index.
+attributes:
+  check_mode:
+    support: full
+    description: Waits and checks, but creates no extension, schema or index.
+  diff_mode:
+    support: none
 """
 
 EXAMPLES = r"""

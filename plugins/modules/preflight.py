@@ -129,8 +129,12 @@ options:
         Each must exist; a directory stands for the C(.yaml), C(.yml) and C(.json) files in it.
     type: dict
     default: {}
-notes:
-  - Supports check mode; it only reads.
+attributes:
+  check_mode:
+    support: full
+    description: Only reads; the stale reap reports what it would remove.
+  diff_mode:
+    support: none
 """
 
 EXAMPLES = r"""

@@ -55,8 +55,12 @@ options:
         fail, returning RV(reused=false) with RV(reason) when it cannot be reused. Use C(no_log) on the task.
     type: bool
     default: false
-notes:
-  - Supports check mode; it changes nothing.
+attributes:
+  check_mode:
+    support: full
+    description: Waits and checks; it changes nothing.
+  diff_mode:
+    support: none
 """
 
 EXAMPLES = r"""

@@ -111,8 +111,13 @@ options:
     description: Output of C(go version), written to C(summary.json) and as a JUnit property.
     type: str
     default: ""
+attributes:
+  check_mode:
+    support: full
+    description: Writes nothing and returns the paths that would be written.
+  diff_mode:
+    support: none
 notes:
-  - Supports check mode; it writes nothing and returns the paths that would be written.
   - Files whose content would not change are not rewritten; RV(changed) tells whether a file was written.
   - Runs where it is called; run it on the controller (C(delegate_to=localhost)) after C(go test).
 seealso:
@@ -186,9 +191,10 @@ import subprocess
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest import parse_go_test_results
-from ansible_collections.kubernaut.testinfra.plugins.module_utils.junit import junit_xml
-from ansible_collections.kubernaut.testinfra.plugins.module_utils.results import Redactor, build_summary
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest.parse import parse_go_test_results
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.report.junit import junit_xml
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.report.redact import Redactor
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.report.run_summary import build_summary
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700

@@ -22,7 +22,7 @@ def ansible_doc(*args):
 def test_expected_modules_exist():
     assert set(MODULES) >= {"pgvector_ready", "redis_ready", "preflight", "reap", "local_image", "kind_preflight",
                             "envtest_binaries", "envtest_control_plane", "k8s_cluster_ready", "k8s_tokens",
-                            "test_results"}
+                            "test_results", "go_toolchain"}
 
 
 @pytest.mark.parametrize("module", MODULES)
@@ -35,6 +35,7 @@ def test_module_docs_parse_and_render(module):
     exec(compile(source.split("\nimport ")[0].split("\nfrom ansible")[0], module, "exec"), namespace)  # noqa: S102
     doc = yaml.safe_load(namespace["DOCUMENTATION"])
     assert doc["module"] == module and doc["short_description"] and doc["options"]
+    assert {"check_mode", "diff_mode"} <= set(doc.get("attributes") or {}), "attributes: check_mode, diff_mode"
     yaml.safe_load(namespace["EXAMPLES"])
     yaml.safe_load(namespace["RETURN"])
     result = ansible_doc("kubernaut.testinfra." + module)
