@@ -6,7 +6,7 @@
 
 Documentation lives in the sidecar files ``go_test_summary.yml`` and
 ``go_test_summary_text.yml``; the parsing is in
-``module_utils/gotest.py``.
+``module_utils/gotest/`` (``parse.py``, ``summary.py``).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -20,10 +20,8 @@ except ImportError:  # pragma: no cover - Python 2
 
 from ansible.module_utils.parsing.convert_bool import boolean
 
-from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest import (
-    parse_go_test_json,
-    summary_text,
-)
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest.parse import parse_go_test_json
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest.summary import summary_text
 
 
 def go_test_summary(stdout, rc=None):

@@ -17,7 +17,8 @@ import os
 import re
 import signal
 
-from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest import parse_go_test_json, summary_text
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest.parse import parse_go_test_json
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest.summary import summary_text
 
 TIMED_OUT_RC = (124, 137)  # coreutils timeout: TERM, then KILL
 SIGNAL_RC = (129, 130, 137, 143)  # 128 + HUP, INT, KILL, TERM: what a shell or timeout reports for a killed child

@@ -16,7 +16,8 @@ import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.kubernaut.testinfra.plugins.module_utils import runstate, test_binaries
+from ansible_collections.kubernaut.testinfra.plugins.module_utils import runstate
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest import binary_cache as test_binaries
 
 COLLECTION_LABEL = "io.kubernaut.testinfra.collection=kubernaut.testinfra"
 

@@ -107,8 +107,8 @@ import calendar
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.kubernaut.testinfra.plugins.module_utils import kubeclient
-from ansible_collections.kubernaut.testinfra.plugins.module_utils.readiness import NotReady, wait_until
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.k8s import client
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.readiness.wait import NotReady, wait_until
 
 
 CREATE_DELAY_WINDOW = 2.0  # customresource_handler.go: creates within 2 s of establishment sleep 2 s
@@ -125,21 +125,21 @@ ARGUMENT_SPEC = dict(
 
 def run_module(module):
     """The module's work; ``module`` is an AnsibleModule, or a LocalModule when run in process."""
-    with kubeclient.session(module, module.params["kubeconfig"], module.params["context"]) as api:
+    with client.session(module, module.params["kubeconfig"], module.params["context"]) as api:
         server = api.configuration.host
         api.configuration.retries = False
 
         def probe():
             try:
-                kubeclient.call(api, "GET", "/api/v1/namespaces?limit=1")
-                return kubeclient.call(api, "GET", "/version").get("gitVersion", "")
-            except kubeclient.ApiError as exc:
+                client.call(api, "GET", "/api/v1/namespaces?limit=1")
+                return client.call(api, "GET", "/version").get("gitVersion", "")
+            except client.ApiError as exc:
                 if exc.status in (401, 403):
                     module.fail_json(msg="The API server %s refuses the kubeconfig's user (%s): use a kubeconfig "
-                                         "with cluster-admin rights." % (server, kubeclient.reason(exc)))
-                raise NotReady(kubeclient.reason(exc))
+                                         "with cluster-admin rights." % (server, client.reason(exc)))
+                raise NotReady(client.reason(exc))
             except Exception as exc:  # urllib3 connection errors, TLS errors
-                raise NotReady(kubeclient.reason(exc))
+                raise NotReady(client.reason(exc))
 
         try:
             version, dummy, seconds = wait_until(probe, module.params["timeout"], interval=0.5)
@@ -185,9 +185,9 @@ def wait_readyz(module, api, server, timeout):
     """Wait until /readyz says ok; the seconds it took."""
     def probe():
         try:
-            answer = kubeclient.call(api, "GET", "/readyz", text=True)
+            answer = client.call(api, "GET", "/readyz", text=True)
         except Exception as exc:  # 500 with the failing checks while post-start hooks run
-            raise NotReady(kubeclient.reason(exc))
+            raise NotReady(client.reason(exc))
         if answer.strip() != "ok":
             raise NotReady(answer.strip()[:200])
 
@@ -208,14 +208,14 @@ def wait_established(module, api, server, timeout):
     def probe():
         for name in list(pending):
             try:
-                crd = kubeclient.call(api, "GET", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/" + name)
-            except kubeclient.ApiError as exc:
+                crd = client.call(api, "GET", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/" + name)
+            except client.ApiError as exc:
                 if exc.status == 404:
                     module.fail_json(msg="CRD %s does not exist on %s: apply it first (a CRD's name is "
                                          "<plural>.<group>, as in its metadata.name)." % (name, server))
-                raise NotReady("%s: %s" % (name, kubeclient.reason(exc)))
+                raise NotReady("%s: %s" % (name, client.reason(exc)))
             except Exception as exc:
-                raise NotReady("%s: %s" % (name, kubeclient.reason(exc)))
+                raise NotReady("%s: %s" % (name, client.reason(exc)))
             conditions = (crd.get("status") or {}).get("conditions") or []
             established = [c for c in conditions if c.get("type") == "Established" and c.get("status") == "True"]
             if not established:

@@ -86,7 +86,7 @@ expirations:
 
 from ansible.module_utils.basic import AnsibleModule
 from urllib.parse import quote
-from ansible_collections.kubernaut.testinfra.plugins.module_utils import kubeclient
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.k8s import client
 
 
 ARGUMENT_SPEC = dict(
@@ -105,7 +105,7 @@ def run_module(module):
     """The module's work; ``module`` is an AnsibleModule, or a LocalModule when run in process."""
     if module.check_mode:
         module.exit_json(changed=False, env={}, expirations={})
-    with kubeclient.session(module, module.params["kubeconfig"]) as api:
+    with client.session(module, module.params["kubeconfig"]) as api:
         env, expirations = {}, {}
         for item in module.params["tokens"]:
             spec = {"expirationSeconds": item["expiration_seconds"]}
@@ -113,12 +113,12 @@ def run_module(module):
                 spec["audiences"] = item["audiences"]
             body = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": spec}
             try:
-                answer = kubeclient.call(api, "POST", "/api/v1/namespaces/%s/serviceaccounts/%s/token" % (
+                answer = client.call(api, "POST", "/api/v1/namespaces/%s/serviceaccounts/%s/token" % (
                     quote(item["namespace"], safe=""), quote(item["service_account"], safe="")), body, timeout=10)
             except Exception as exc:
                 module.fail_json(msg="TokenRequest for service account %s/%s failed: %s. Declare the service account "
                                      "in the service's kubernetes.service_accounts so that it is created first."
-                                 % (item["namespace"], item["service_account"], kubeclient.reason(exc)))
+                                 % (item["namespace"], item["service_account"], client.reason(exc)))
             env[item["env"]] = answer["status"]["token"]
             expirations[item["env"]] = answer["status"]["expirationTimestamp"]
         module.exit_json(changed=True, env=env, expirations=expirations)

@@ -174,8 +174,9 @@ import traceback
 
 from ansible_collections.kubernaut.testinfra.plugins.module_utils import envfile
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.kubernaut.testinfra.plugins.module_utils.readiness import (
-    Fatal, NotReady, check_kept, exit_if_not_started, fail_with_log, version_at_least, wait_ready)
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.readiness.backend import (
+    check_kept, exit_if_not_started, fail_with_log, version_at_least, wait_ready)
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.readiness.wait import Fatal, NotReady
 
 try:
     import psycopg2

@@ -216,7 +216,9 @@ import socket
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.kubernaut.testinfra.plugins.module_utils import manifests, runstate, test_binaries
+from ansible_collections.kubernaut.testinfra.plugins.module_utils import runstate
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest import binary_cache as test_binaries
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.k8s import manifests
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.reaping import port_taken_message, reap
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.runstate import default_base_dir
 

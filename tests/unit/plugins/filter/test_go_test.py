@@ -15,10 +15,8 @@ import sys
 import pytest
 
 from ansible_collections.kubernaut.testinfra.plugins.filter.go_test import FilterModule
-from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest import (
-    parse_go_test_json,
-    summary_text,
-)
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest.parse import parse_go_test_json
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest.summary import summary_text
 
 UNIT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIXTURE = os.path.join(UNIT, "fixtures", "gotest", "ginkgo_mixed.json")

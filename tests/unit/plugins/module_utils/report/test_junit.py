@@ -2,7 +2,7 @@
 # Copyright: kubernaut.testinfra contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""JUnit XML (module_utils/junit.py) and per-test results (gotest.parse_go_test_results).
+"""JUnit XML (module_utils/report/junit.py) and per-test results (gotest/parse.py parse_go_test_results).
 
 Every document is built from the real `go test -json` captures in fixtures/gotest/, parsed back with
 junitparser, validated against the Ant/Jenkins JUnit schema (fixtures/junit/JUnit.xsd, Apache-2.0, from
@@ -17,34 +17,24 @@ import json
 import os
 
 import pytest
+from gotest_captures import ALL_FIXTURES, UNIT, fixture
 from junitparser import Error, Failure, JUnitXml, Skipped
 from lxml import etree
 
-from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest import (
-    ginkgo_spec_name,
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest.parse import (
     parse_go_test_json,
     parse_go_test_results,
 )
-from ansible_collections.kubernaut.testinfra.plugins.module_utils.junit import (
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.report.junit import (
     junit_totals,
     junit_xml,
     parse_go_time,
 )
-from ansible_collections.kubernaut.testinfra.plugins.module_utils.results import Redactor
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.report.redact import Redactor
 
-UNIT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FIXTURES = os.path.join(UNIT, "fixtures", "gotest")
 XSD = os.path.join(UNIT, "fixtures", "junit", "JUnit.xsd")
-ALL_FIXTURES = sorted(f[:-5] for f in os.listdir(FIXTURES) if f.endswith(".json"))
 DS = "example.com/m/test/integration/datastorage"
 SUITE = "example.com/more/suite"
-
-
-def fixture(name):
-    with open(os.path.join(FIXTURES, name + ".json")) as handle:
-        stdout = handle.read()
-    with open(os.path.join(FIXTURES, name + ".rc")) as handle:
-        return stdout, int(handle.read().strip())
 
 
 def results(name):
@@ -325,21 +315,6 @@ def test_mixed_run_matches_package_by_package():
     assert parsed["example.com/m/broken"].errors == 1
     assert parsed["example.com/m/badimport"].errors == 1
     assert parsed[DS].failures == 4
-
-
-@pytest.mark.parametrize("text,name", [
-    ("Datastorage embeddings [It] rejects wrong dimension", "Datastorage embeddings rejects wrong dimension"),
-    ("Audit store with a migrated schema [BeforeEach] lists events [db]",
-     "Audit store with a migrated schema lists events [db]"),
-    ("TOP-LEVEL [BeforeEach] Audit store lists events", "Audit store lists events"),
-    ("Ctx [DeferCleanup (Each)] leaf", "Ctx leaf"),
-    ("[BeforeSuite] ", "[BeforeSuite]"),
-    ("[AfterSuite] cleanup", "[AfterSuite] cleanup"),
-    ("plain spec text [It]ems", "plain spec text [It]ems"),
-    ("  spaced   out  ", "spaced out"),
-])
-def test_ginkgo_spec_name(text, name):
-    assert ginkgo_spec_name(text) == name
 
 
 # --------------------------------------------------------------------------- XML details, redaction

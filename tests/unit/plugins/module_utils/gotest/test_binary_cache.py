@@ -3,7 +3,7 @@
 import os
 import time
 
-from ansible_collections.kubernaut.testinfra.plugins.module_utils import test_binaries as tb
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest import binary_cache as tb
 
 
 def test_exec_name_is_gos_default_name():

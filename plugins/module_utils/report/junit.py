@@ -2,7 +2,7 @@
 # Copyright: kubernaut.testinfra contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""JUnit XML from the per-test results of ``gotest.parse_go_test_results``.
+"""JUnit XML from the per-test results of ``gotest.parse.parse_go_test_results``.
 
 Pure standard library, no Ansible imports.
 
@@ -169,7 +169,7 @@ def junit_xml(suites, hostname="localhost", properties=None, redact=None, now=No
     :param properties: ``[(name, value), ...]`` written into each
         ``<properties>``; empty values are left out.
     :param redact: a callable applied to every string written (names,
-        messages, output), e.g. :class:`results.Redactor`.
+        messages, output), e.g. :class:`redact.Redactor`.
     :param now: the datetime used as ``timestamp`` when a package has no
         event times (default: now).
     """

@@ -2,26 +2,22 @@
 # Copyright: kubernaut.testinfra contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Unit tests for the ``failures`` details of module_utils/gotest.py (real `go test -json` captures)."""
+"""The ``failures`` details (module_utils/gotest/failures.py) and how summary_text prints them (real `go test -json`
+captures)."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
 import json
-import os
 import re
 
 import pytest
+from gotest_captures import ALL_FIXTURES, fixture
 
-from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest import (
-    parse_go_test_json,
-    summary_text,
-)
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest.parse import parse_go_test_json
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest.summary import summary_text
 
-FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                        "fixtures", "gotest")
-ALL_FIXTURES = sorted(f[:-5] for f in os.listdir(FIXTURES) if f.endswith(".json"))
 M = "example.com/m/"
 DS = M + "test/integration/datastorage"
 DS_SRC = "/tmp/parser-dev/gotest/src/test/integration/datastorage/embeddings_test.go"
@@ -30,13 +26,6 @@ MORE_SRC = "/work/main/tests/unit/fixtures/gotest/src/more/"
 EXAMPLES_DS = "github.com/kubernaut/testinfra/examples/test/integration/datastorage"
 MISSING_DB = ("DATABASE_URL/PGHOST not set: run through kubernaut.testinfra (make test-integration-datastorage), "
               "or export DATABASE_URL=postgres://user:pass@host:port/db")
-
-
-def fixture(name):
-    with open(os.path.join(FIXTURES, name + ".json")) as handle:
-        stdout = handle.read()
-    with open(os.path.join(FIXTURES, name + ".rc")) as handle:
-        return stdout, int(handle.read().strip())
 
 
 def parsed(name):

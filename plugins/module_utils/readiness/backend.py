@@ -1,24 +1,20 @@
 # -*- coding: utf-8 -*-
 # Copyright: kubernaut.testinfra contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Helpers shared by the readiness modules: a bounded wait loop, version
-comparison and the tail of a container's log for error messages."""
+"""The readiness of a backend in a Podman container (pgvector_ready, redis_ready): version comparison, check
+mode, the wait that gives up when the container exits and fails with its log, and the reuse of a kept
+container."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
 import re
 import time
 
-
-class NotReady(Exception):
-    """The backend did not answer yet; the wait loop tries again."""
-
-
-class Fatal(Exception):
-    """The backend answered with an error that waiting will not fix."""
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.podman import container as podman_container
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.readiness.wait import Fatal, NotReady, wait_until
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.runstate import EXPIRES_LABEL, KEEP_LABEL
 
 
 def version_tuple(text):
@@ -39,58 +35,13 @@ def version_at_least(found, minimum):
     return have + (0,) * (width - len(have)) >= want + (0,) * (width - len(want))
 
 
-def container_state(module, container, podman="podman"):
-    """Return (running, status) of a container, or (None, '') when it cannot be inspected."""
-    if not container:
-        return None, ""
-    rc, out, dummy = module.run_command(
-        [podman, "container", "inspect", "--format", "{{.State.Running}} {{.State.Status}}", container])
-    if rc != 0:
-        return False, "missing"
-    running, dummy, status = out.strip().partition(" ")
-    return running == "true", status
-
-
 def exit_if_not_started(module, container, what, podman="podman", **result):
     """In check mode the container was not started (the start task only said it would be): nothing to wait for.
     Ends the module with ``result`` and a message when that is so; returns otherwise."""
-    if module.check_mode and container and container_state(module, container, podman)[0] is not True:
+    if module.check_mode and container and podman_container.state(module, container, podman)[0] is not True:
         module.exit_json(**dict(result, changed=False, ready_seconds=0.0, attempts=0,
                                 msg="check mode: %s in container %s would be waited for once started"
                                     % (what, container)))
-
-
-def log_tail(module, container, lines=25, podman="podman"):
-    """The last lines of a container's log (stdout and stderr), for error messages."""
-    if not container:
-        return ""
-    rc, out, err = module.run_command([podman, "logs", "--tail", str(lines), container])
-    if rc != 0:
-        return "(no log: %s)" % (err.strip() or "podman logs failed")
-    return (out + err).strip()
-
-
-def wait_until(probe, timeout, interval=0.05, on_retry=None):
-    """Call ``probe()`` until it returns, raising NotReady to retry, for at most ``timeout`` seconds.
-
-    ``on_retry(last_error)`` is called between attempts and may raise Fatal (for example when the
-    container has exited). Returns ``(result, attempts, seconds)``; raises NotReady with the last
-    reason when the time is up.
-    """
-    start = time.monotonic()
-    attempts = 0
-    last = None
-    while True:
-        attempts += 1
-        try:
-            return probe(), attempts, round(time.monotonic() - start, 3)
-        except NotReady as exc:
-            last = exc
-        if time.monotonic() - start >= timeout:
-            raise NotReady("not ready after %ss (%d attempts); last error: %s" % (timeout, attempts, last))
-        if on_retry is not None:
-            on_retry(last)
-        time.sleep(interval)
 
 
 def exited_check(module, container, podman="podman", every=1.0):
@@ -105,7 +56,7 @@ def exited_check(module, container, podman="podman", every=1.0):
         if not container or now < state["next"]:
             return
         state["next"] = now + every
-        running, status = container_state(module, container, podman)
+        running, status = podman_container.state(module, container, podman)
         if running is False:
             raise Fatal("container %s is not running (%s)" % (container, status))
 
@@ -114,7 +65,7 @@ def exited_check(module, container, podman="podman", every=1.0):
 
 def fail_with_log(module, msg, container, podman="podman", **extra):
     """fail_json with the container's log tail appended to the message."""
-    tail = log_tail(module, container, podman=podman)
+    tail = podman_container.log_tail(module, container, podman=podman)
     if tail:
         msg = "%s\n--- last lines of the log of container %s ---\n%s" % (msg, container, tail)
     module.fail_json(msg=msg, log_tail=tail, **extra)
@@ -135,10 +86,6 @@ def wait_ready(module, probe, timeout, container, where, answer, timeout_var, **
         fail_with_log(module, "%s cannot be used: %s" % (where, exc), container, **extra)
 
 
-KEEP_LABEL = "io.kubernaut.testinfra.keep"
-EXPIRES_LABEL = "io.kubernaut.testinfra.expires"
-
-
 class NotReusable(Exception):
     """A kept container that cannot be reused; the caller recreates it."""
 
@@ -146,11 +93,7 @@ class NotReusable(Exception):
 def kept_container(module, container, container_port, podman="podman", margin=600):
     """(host port, env dict, cmd list) of a running container labelled keep that does not expire within
     ``margin`` seconds; raises NotReusable otherwise."""
-    rc, out, dummy = module.run_command([podman, "container", "inspect", "--format", "json", container])
-    try:
-        data = json.loads(out)[0] if rc == 0 else None
-    except (ValueError, IndexError):
-        data = None
+    data = podman_container.inspect(module, container, podman)
     if not data:
         raise NotReusable("no container %s" % container)
     labels = (data.get("Config") or {}).get("Labels") or {}

@@ -3,7 +3,7 @@
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from ansible_collections.kubernaut.testinfra.plugins.module_utils.pki import write_pki
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.envtest.pki import write_pki
 
 
 def load(path):

@@ -2,7 +2,7 @@
 # Copyright: kubernaut.testinfra contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Unit tests for module_utils/gotest.py against real `go test -json` captures.
+"""Counting (module_utils/gotest/parse.py and events.py) against real `go test -json` captures.
 
 The fixtures in tests/unit/fixtures/gotest/ were produced by capture.sh from
 the throwaway module in fixtures/gotest/src (Go 1.26, Ginkgo v2.34.0).
@@ -17,15 +17,11 @@ import os
 import re
 
 import pytest
+from gotest_captures import ALL_FIXTURES, FIXTURES, fixture
 
-from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest import (
-    parse_ginkgo_report,
-    parse_go_test_json,
-    summary_text,
-)
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest.parse import parse_go_test_json
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest.summary import summary_text
 
-FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                        "fixtures", "gotest")
 M = "example.com/m/"
 DS = M + "test/integration/datastorage"
 DS_FAILURES = [
@@ -40,15 +36,6 @@ PACKAGE_KEYS = {"name", "framework", "passed", "failed", "skipped", "elapsed", "
                 "no_tests", "timed_out"}
 
 
-def fixture(name):
-    """Return (stdout, rc) of a captured run."""
-    with open(os.path.join(FIXTURES, name + ".json")) as handle:
-        stdout = handle.read()
-    with open(os.path.join(FIXTURES, name + ".rc")) as handle:
-        rc = int(handle.read().strip())
-    return stdout, rc
-
-
 def parsed(name):
     stdout, rc = fixture(name)
     return parse_go_test_json(stdout, rc)
@@ -58,8 +45,6 @@ def pkg_row(pkg):
     return (pkg["name"], pkg["framework"], pkg["passed"], pkg["failed"], pkg["skipped"],
             pkg["build_failed"], pkg["no_tests"], pkg["timed_out"])
 
-
-ALL_FIXTURES = sorted(f[:-5] for f in os.listdir(FIXTURES) if f.endswith(".json"))
 
 # name: (rc, passed, failed, skipped, total, ok, build_failed, timed_out, no_tests, state, duration)
 EXPECTED = {
@@ -368,99 +353,3 @@ def test_package_failure_without_failed_tests_is_counted():
     summary = parse_go_test_json("\n".join(lines))
     assert (summary["passed"], summary["failed"]) == (1, 1)
     assert summary["failed_names"] == ["example.com/p [package failed]"]
-
-
-GINKGO_FLAKY = """Running Suite: X
-Summarizing 1 Failure:
-  [FAIL] [AfterSuite]
-  /x/suite_test.go:20
-
-Ran 3 of 5 Specs in 1.000 seconds
-FAIL! -- 3 Passed | 0 Failed | 1 Flaked | 1 Pending | 1 Skipped
-"""
-
-
-def test_ginkgo_report_flaked_and_after_suite():
-    # Flaked specs are already among Passed; the AfterSuite failure is extra.
-    assert parse_ginkgo_report(GINKGO_FLAKY) == {
-        "passed": 3, "failed": 1, "skipped": 2, "total": 6, "failed_names": ["[AfterSuite]"]}
-
-
-def test_ginkgo_report_missing_counts_are_filled_from_ran_line():
-    text = "Ran 1 of 4 Specs in 0.1 seconds\nSUCCESS! -- 1 Passed | 0 Failed | 0 Pending | 0 Skipped\n"
-    assert parse_ginkgo_report(text)["skipped"] == 3
-
-
-def test_ginkgo_report_absent():
-    assert parse_ginkgo_report("Running Suite: X\n SUCCESS! 1.2ms \n") is None
-    assert parse_ginkgo_report("") is None
-
-
-def test_summary_text_for_ginkgo_failures():
-    text = summary_text(parsed("ginkgo_mixed"), title="datastorage", max_names=2)
-    assert text == "\n".join([
-        "datastorage: FAILED - 9 tests: 2 passed, 4 failed, 3 skipped in 0.21s (exit code 1)",
-        "  failed:",
-        "    - " + DS_FAILURES[0],
-        "        Expected <[]float32 | len:12, cap:12>: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0] to have length 384",
-        "    - " + DS_FAILURES[1],
-        "        Expected <bool>: false to equal <bool>: true",
-        "    ... and 2 more",
-    ])
-
-
-def test_summary_text_states():
-    assert summary_text(parsed("plain_pass")) == "go test: PASSED - 5 tests: 4 passed, 0 failed, 1 skipped in 0.00s"
-    assert summary_text(parsed("no_test_files"), "unit") == (
-        "unit: NO TESTS - 0 tests: 0 passed, 0 failed, 0 skipped in 0.00s")
-    assert summary_text(parsed("build_fail"), "unit") == "\n".join([
-        "unit: BUILD FAILED - 0 tests: 0 passed, 0 failed, 0 skipped in 0.00s (exit code 1)",
-        "  build failed:",
-        "    - example.com/m/broken",
-        "  build errors:",
-        "    # example.com/m/broken [example.com/m/broken.test]",
-        "    broken/broken.go:4:9: undefined: undefinedThing",
-    ])
-    assert summary_text(parsed("timeout"), "slow") == "\n".join([
-        "slow: TIMED OUT - 2 tests: 1 passed, 1 failed, 0 skipped in 2.01s (exit code 1)",
-        "  failed:",
-        "    - example.com/m/slow.TestSleepsForever/waiting_for_postgres",
-        "        panic: test timed out after 2s",
-        "  timed out:",
-        "    - example.com/m/slow",
-    ])
-
-
-def test_summary_text_shows_other_output_when_nothing_ran():
-    summary = parse_go_test_json("go: cannot find main module, but found .git/config", 1)
-    assert summary_text(summary, "x") == "\n".join([
-        "x: NO TESTS - 0 tests: 0 passed, 0 failed, 0 skipped in 0.00s (exit code 1)",
-        "  other output:",
-        "    go: cannot find main module, but found .git/config",
-    ])
-
-
-@pytest.mark.parametrize("name", ALL_FIXTURES)
-def test_summary_text_is_ascii(name):
-    summary_text(parsed(name)).encode("ascii")
-    summary_text(parsed(name), details=True).encode("ascii")
-
-
-def test_summary_text_tolerates_empty_and_bad_arguments():
-    assert summary_text({}) == "go test: NO TESTS - 0 tests: 0 passed, 0 failed, 0 skipped in 0.00s"
-    assert summary_text(None, max_names="x").startswith("go test: NO TESTS")
-    assert summary_text(parsed("ginkgo_mixed"), max_names="0").splitlines()[1:] == ["  failed:", "    ... and 4 more"]
-
-
-def test_ginkgo_report_counts_on_the_line_after_several_failure_reasons():
-    text = ("Ran 2 of 3 Specs in 1.000 seconds\n"
-            "FAIL! - Interrupted by User, Detected Programmatic Focus\n"
-            "1 Passed | 1 Failed | 0 Pending | 1 Skipped\n")
-    assert parse_ginkgo_report(text) == {
-        "passed": 1, "failed": 1, "skipped": 1, "total": 3, "failed_names": []}
-
-
-def test_ginkgo_report_pending_counts_as_skipped():
-    # Not topped up from "Ran N of M": M here already equals the counted specs.
-    text = "Ran 1 of 4 Specs in 0.1 seconds\nSUCCESS! -- 1 Passed | 0 Failed | 3 Pending | 0 Skipped\n"
-    assert parse_ginkgo_report(text)["skipped"] == 3
