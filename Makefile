@@ -4,8 +4,8 @@
 #   make test-integration-toolset       a Kubernetes cluster (Kind; CLUSTER=envtest for a bare API server)
 #   make test-integration-gateway       a cluster with RBAC and a service-account token, plus Redis
 #   make test-integration-all           every service at once (playbooks/all.yml), one table, failures counted
-#   make cleanup                        remove everything of ours by label (containers, control planes, Kind clusters)
-#   make prepare                        install and check Podman, runc, mmdebstrap, Python packages, Go
+#   make cleanup                        remove stale runs and your kept backends (never a live run; ARGS='-e testinfra_cleanup=all')
+#   make prepare                        install and check Podman, runc, mmdebstrap, Python packages, Go (as go.mod needs)
 #   make test                           the collection's own tests (lint, unit, integration)
 # Extra ansible-playbook arguments pass through ARGS, e.g.
 #   make test-integration-datastorage ARGS='-e testinfra_repo_dir=$HOME/src/kubernaut'
@@ -28,7 +28,7 @@ export ANSIBLE_FORCE_COLOR ?= $(if $(CI),0,1)
 
 SERVICES := datastorage ai toolset gateway
 PLAYBOOK_ARGS = $(if $(CLUSTER),-e testinfra_cluster=$(CLUSTER)) $(ARGS)
-.PHONY: help venv prepare $(addprefix test-integration-,$(SERVICES)) test-integration-all cleanup \
+.PHONY: help venv prepare FORCE $(addprefix test-integration-,$(SERVICES)) test-integration-all cleanup \
         lint unit integration test clean
 
 help:
@@ -48,12 +48,17 @@ $(LINK):
 
 venv: $(BIN)/.installed $(LINK)
 
-# Host preparation runs again whenever its role changes; it is idempotent.
-$(STATE)/prepared: $(BIN)/.installed $(LINK) playbooks/prepare_host.yml $(wildcard roles/prepare_host/*/*)
-	$(BIN)/ansible-playbook playbooks/prepare_host.yml
-	@touch $@
+# Host preparation (idempotent) runs before the first test target and again whenever its role or module changes;
+# `make prepare` always runs it. ARGS go along: -e testinfra_repo_dir=... makes it install the Go your module's go.mod
+# needs (prepare_host_go_mod). A --check run leaves the stamp alone.
+$(STATE)/prepared: $(BIN)/.installed $(LINK) playbooks/prepare_host.yml $(wildcard roles/prepare_host/*/*) \
+                   $(wildcard plugins/*/go_toolchain.py) $(if $(filter prepare,$(MAKECMDGOALS)),FORCE)
+	$(BIN)/ansible-playbook playbooks/prepare_host.yml $(ARGS)
+	$(if $(filter --check -C,$(ARGS)),@:,@touch $@)
 
 prepare: $(STATE)/prepared
+
+FORCE:
 
 $(addprefix test-integration-,$(SERVICES)): test-integration-%: prepare
 	$(BIN)/ansible-playbook playbooks/$*.yml $(PLAYBOOK_ARGS)
