@@ -127,6 +127,7 @@ def service_report(data):
             service, rc, _down_text(data.get("containers") or {}, data.get("backend_state")))
     lines = [summary_text(result, title=service)]
     lines += [data["cluster_line"]] if data.get("cluster_line") else []
+    lines += [line for line in data.get("backend_lines") or [] if line]
     lines.append(_phases_line(phases))
     files = data.get("files") or []
     if files:

@@ -71,7 +71,7 @@ def load(module, path, remove=False):
     """Put the variables of the file ``path`` into this process's environment (the module's), where the
     code that reads PGPASSWORD, REDIS_PASSWORD or a container's pass_env finds them; remove the file after
     reading when ``remove``. Fails the module with the path when the file cannot be read."""
-    if not path:
+    if not path or (module.check_mode and not os.path.exists(path)):  # check mode wrote no file
         return {}
     try:
         with open(path) as handle:

@@ -68,7 +68,7 @@ def task_names(node):
 # all.yml runs these roles for every service host under the free strategy, which templates a task's name once, with
 # the first host's variables, and shows that name above the results of every host ("Run go test for ai" over
 # gateway's result).
-@pytest.mark.parametrize("role", ["testinfra", "pgvector", "redis", "kind", "envtest"])
+@pytest.mark.parametrize("role", ["testinfra", "pgvector", "redis", "kind", "envtest", "container"])
 def test_task_names_of_the_service_roles_are_not_templated(role):
     templated = []
     for path in sorted(glob.glob(os.path.join(ROOT, "roles", role, "tasks", "*.yml"))):
