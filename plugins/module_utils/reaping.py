@@ -168,15 +168,26 @@ ENV_LABELS = {
 }
 
 
+def _pid_namespace(pid):
+    try:
+        return os.readlink("/proc/%s/ns/pid" % pid)
+    except OSError:
+        return None
+
+
 def test_processes():
-    """{pid: (labels, command)} of this user's processes started by a run's go test (from their environment)."""
+    """{pid: (labels, command)} of this user's processes started by a run's go test (from their environment).
+
+    Only processes of this PID namespace: a run inside a container (a CI job, a lab host on this machine) is
+    seen in the host's /proc too, with a controller PID that means nothing here - it would look orphaned."""
     found = {}
     own = {os.getpid(), os.getppid()}
+    namespace = _pid_namespace("self")
     for pid in filter(str.isdigit, os.listdir("/proc")):
         if int(pid) in own:
             continue
         try:
-            if os.stat("/proc/" + pid).st_uid != os.getuid():
+            if os.stat("/proc/" + pid).st_uid != os.getuid() or _pid_namespace(pid) != namespace:
                 continue
             with open("/proc/%s/environ" % pid, "rb") as handle:
                 environ = handle.read().split(b"\0")

@@ -53,3 +53,20 @@ def test_left_lines_name_run_user_start_and_pid():
     assert lines == ["left running: run live (service ai, user alice, started %s, pid %d)" % (start, os.getpid()),
                      "left kept: run mine-kept (service ai, user alice, started %s, pid 999999999), kept on purpose "
                      "by a keep run" % start]
+
+
+def test_test_processes_of_another_pid_namespace_are_not_ours(monkeypatch):
+    """A run inside a container shows in the host's /proc with a controller PID of its own namespace."""
+    import subprocess
+    from ansible_collections.kubernaut.testinfra.plugins.module_utils import reaping
+    env = dict(os.environ, TESTINFRA_RUN_ID="r-ns", TESTINFRA_CONTROLLER="1:1")
+    child = subprocess.Popen(["sleep", "30"], env=env)
+    try:
+        assert child.pid in reaping.test_processes()
+        real = reaping._pid_namespace
+        monkeypatch.setattr(reaping, "_pid_namespace",
+                            lambda pid: "pid:[other]" if str(pid) == str(child.pid) else real(pid))
+        assert child.pid not in reaping.test_processes()
+    finally:
+        child.kill()
+        child.wait()
