@@ -247,7 +247,6 @@ image:
 import os
 import re
 import socket
-import traceback
 from http.client import HTTPException
 from urllib.error import HTTPError, URLError
 from urllib.request import HTTPRedirectHandler, ProxyHandler, Request, build_opener
@@ -258,24 +257,9 @@ from ansible_collections.kubernaut.testinfra.plugins.module_utils.generic_backen
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.podman import container as podman_container
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.readiness.backend import (
     NotReusable, check_kept, exit_if_not_started, wait_ready)
-from ansible_collections.kubernaut.testinfra.plugins.module_utils.readiness.wait import Fatal, NotReady
-
-try:
-    import psycopg2
-    PSYCOPG2_ERROR = None
-except ImportError:
-    psycopg2 = None
-    PSYCOPG2_ERROR = traceback.format_exc()
-
-try:
-    import redis
-    REDIS_ERROR = None
-except ImportError:
-    redis = None
-    REDIS_ERROR = traceback.format_exc()
-
-
-PG_FATAL = ("password authentication failed", "does not exist", "no pg_hba.conf entry")
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.readiness.probes import (
+    HAS_PSYCOPG2, HAS_REDIS, PSYCOPG2_ERROR, REDIS_ERROR, psycopg2, redis_ping, sql_connect, sql_select_one)
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.readiness.wait import NotReady
 
 
 def _password(params):
@@ -306,20 +290,11 @@ def probe_tcp(module, params):
 
 
 def probe_sql(module, params):
+    conn = sql_connect(params["host"], params["port"], params["user"], _password(params),
+                       params["database"] or params["user"])
     try:
-        conn = psycopg2.connect(host=params["host"], port=params["port"], user=params["user"],
-                                password=_password(params), dbname=params["database"] or params["user"],
-                                connect_timeout=2, application_name="kubernaut.testinfra")
-    except psycopg2.OperationalError as exc:
-        text = str(exc).strip()
-        if any(marker in text for marker in PG_FATAL):
-            raise Fatal(text)
-        raise NotReady(text.splitlines()[0] if text else "connection failed")
-    try:
-        conn.autocommit = True
+        sql_select_one(conn)
         with conn.cursor() as cur:
-            cur.execute("SELECT 1")
-            cur.fetchone()
             cur.execute("SHOW server_version")
             version = cur.fetchone()[0]
     except psycopg2.Error as exc:
@@ -330,21 +305,7 @@ def probe_sql(module, params):
 
 
 def probe_redis(module, params):
-    client = redis.Redis(host=params["host"], port=params["port"], password=_password(params) or None,
-                         username=params["user"] or None, socket_connect_timeout=2, socket_timeout=2)
-    try:
-        client.ping()
-        info = client.info("server")
-    except redis.exceptions.AuthenticationError as exc:
-        raise Fatal("authentication failed (%s)" % exc)
-    except redis.exceptions.ResponseError as exc:
-        if "NOAUTH" in str(exc) or "WRONGPASS" in str(exc):
-            raise Fatal("authentication failed (%s)" % exc)
-        raise NotReady(str(exc))
-    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError) as exc:
-        raise NotReady(str(exc) or exc.__class__.__name__)
-    finally:
-        client.close()
+    info = redis_ping(params["host"], params["port"], _password(params), username=params["user"])
     for key, label in (("valkey_version", "valkey"), ("redis_version", "redis")):
         if info.get(key):
             return {"server_version": "%s %s" % (label, info[key])}
@@ -475,9 +436,9 @@ def run_module(module):
     # Check mode wrote no env file (env_file writes nothing): nothing to read.
     if not (module.check_mode and params["env_file"] and not os.path.exists(params["env_file"])):
         envfile.load(module, params["env_file"], params["env_file_remove"] and not params["kept"])
-    if params["probe"] == "sql" and psycopg2 is None:
+    if params["probe"] == "sql" and not HAS_PSYCOPG2:
         module.fail_json(msg=missing_required_lib("psycopg2 (pip install psycopg2-binary)"), exception=PSYCOPG2_ERROR)
-    if params["probe"] == "redis" and redis is None:
+    if params["probe"] == "redis" and not HAS_REDIS:
         module.fail_json(msg=missing_required_lib("redis (pip install redis)"), exception=REDIS_ERROR)
     if (params["probe"] in ("exec", "log") or params["kept"]) and not params["container"]:
         module.fail_json(msg="container is required with probe=%s%s"

@@ -170,41 +170,26 @@ attempts:
 
 import os
 import time
-import traceback
 
 from ansible_collections.kubernaut.testinfra.plugins.module_utils import envfile
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.readiness.backend import (
     check_kept, exit_if_not_started, fail_with_log, version_at_least, wait_ready)
-from ansible_collections.kubernaut.testinfra.plugins.module_utils.readiness.wait import Fatal, NotReady
-
-try:
-    import psycopg2
-    HAS_PSYCOPG2 = True
-    PSYCOPG2_ERROR = None
-except ImportError:
-    HAS_PSYCOPG2 = False
-    PSYCOPG2_ERROR = traceback.format_exc()
-
-FATAL_MARKERS = ("password authentication failed", "does not exist", "no pg_hba.conf entry")
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.readiness.probes import (
+    HAS_PSYCOPG2, PSYCOPG2_ERROR, psycopg2, sql_connect, sql_error, sql_select_one)
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.readiness.wait import Fatal
 
 
 def connect(params):
     """One connection attempt; NotReady for what waiting can fix, Fatal otherwise."""
+    conn = sql_connect(params["host"], params["port"], params["user"],
+                       params["password"] or os.environ.get("PGPASSWORD", ""), params["database"])
     try:
-        conn = psycopg2.connect(host=params["host"], port=params["port"], user=params["user"],
-                                password=params["password"] or os.environ.get("PGPASSWORD", ""),
-                                dbname=params["database"], connect_timeout=2,
-                                application_name="kubernaut.testinfra")
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute("SELECT 1")
-        return conn
+        sql_select_one(conn)
     except psycopg2.OperationalError as exc:
-        text = str(exc).strip()
-        if any(marker in text for marker in FATAL_MARKERS):
-            raise Fatal(text)
-        raise NotReady(text.splitlines()[0] if text else "connection failed")
+        conn.close()
+        raise sql_error(exc)
+    return conn
 
 
 def scalar(cur, sql, args=None):

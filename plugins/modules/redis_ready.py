@@ -104,39 +104,18 @@ attempts:
 """
 
 import os
-import traceback
 
 from ansible_collections.kubernaut.testinfra.plugins.module_utils import envfile
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.readiness.backend import (
     check_kept, exit_if_not_started, fail_with_log, version_at_least, wait_ready)
-from ansible_collections.kubernaut.testinfra.plugins.module_utils.readiness.wait import Fatal, NotReady
-
-try:
-    import redis
-    HAS_REDIS = True
-    REDIS_ERROR = None
-except ImportError:
-    HAS_REDIS = False
-    REDIS_ERROR = traceback.format_exc()
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.readiness.probes import (
+    HAS_REDIS, REDIS_ERROR, redis_ping)
 
 
 def ping(params):
-    client = redis.Redis(host=params["host"], port=params["port"], password=params["password"] or os.environ.get("REDIS_PASSWORD") or None,
-                         socket_connect_timeout=2, socket_timeout=2)
-    try:
-        client.ping()
-        return client.info("server")
-    except redis.exceptions.AuthenticationError as exc:
-        raise Fatal("authentication failed (%s): check redis_password" % exc)
-    except redis.exceptions.ResponseError as exc:
-        if "NOAUTH" in str(exc) or "WRONGPASS" in str(exc):
-            raise Fatal("authentication failed (%s): check redis_password" % exc)
-        raise NotReady(str(exc))
-    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError) as exc:
-        raise NotReady(str(exc) or exc.__class__.__name__)
-    finally:
-        client.close()
+    return redis_ping(params["host"], params["port"], params["password"] or os.environ.get("REDIS_PASSWORD"),
+                      auth_hint="check redis_password")
 
 
 ARGUMENT_SPEC = dict(
