@@ -32,21 +32,14 @@ def test_unknown_service():
 
 
 def test_podman_missing(tmp_path):
-    # A PATH with every command of /usr/bin but podman.
+    # A PATH with every command of /usr/bin but podman (run_playbook puts the venv before it and Go after it).
     import os
-    import subprocess
-    import sys
-    from conftest import ROOT
     for name in os.listdir("/usr/bin"):
         if name != "podman":
             os.symlink(os.path.join("/usr/bin", name), str(tmp_path / name))
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
-               PATH=os.pathsep.join([os.path.dirname(sys.executable), str(tmp_path), "/usr/local/go/bin"]))
-    proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
-                           os.path.join(ROOT, "playbooks", "datastorage.yml")], cwd=ROOT, env=env, text=True,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300, check=False)
-    assert proc.returncode != 0
-    assert "podman not found on PATH: install Podman (apt-get install podman) or run `make prepare`" in proc.stdout
+    rc, out = run_playbook("datastorage.yml", env={"PATH": str(tmp_path)}, timeout=300)
+    assert rc != 0
+    assert "podman not found on PATH: install Podman (apt-get install podman) or run `make prepare`" in out
 
 
 def test_container_that_exits_reports_its_log(clean_host):

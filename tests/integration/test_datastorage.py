@@ -3,7 +3,7 @@
 import os
 import re
 
-from ansible_collections.kubernaut.testinfra.plugins.module_utils import test_binaries
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest import binary_cache as test_binaries
 from conftest import EXAMPLES, STATE_BASE, add_fixture, podman_names, run_playbook, run_state_dirs
 
 

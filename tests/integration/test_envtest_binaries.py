@@ -21,6 +21,8 @@ import time
 
 import pytest
 
+from conftest import playbook_env
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 VENV_BIN = os.path.dirname(sys.executable)
 MODULE = "kubernaut.testinfra.envtest_binaries"
@@ -31,11 +33,9 @@ REAL_GO = shutil.which("go") or "/usr/local/go/bin/go"
 
 def run_module(args=None, check=False, env=None, timeout=1800, module=MODULE):
     """Run ``module`` (default envtest_binaries) on localhost; return (result dict, seconds)."""
-    environ = dict(os.environ)
+    environ = playbook_env()  # with the test session's TMPDIR, where the leak check looks for temp files
     environ.pop("KUBEBUILDER_ASSETS", None)
-    environ.update(ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
-                   ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
-                   PATH=VENV_BIN + os.pathsep + environ.get("PATH", "") + os.pathsep + "/usr/local/go/bin")
+    environ.update(ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
     environ.update(env or {})
     cmd = [os.path.join(VENV_BIN, "ansible"), "localhost", "-m", module,
            "-e", "ansible_python_interpreter=" + sys.executable]

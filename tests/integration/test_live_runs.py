@@ -1,12 +1,11 @@
 """A shared host: one user's cleanup or second run never ends another's live run, and says who holds what."""
 
 import json
-import os
 import subprocess
 import time
 
 import pytest
-from conftest import add_fixture, run_playbook, start_playbook
+from conftest import add_fixture, go_test_running, run_playbook, start_playbook
 
 
 def start_live_ai_run(service_copy, marker):
@@ -17,24 +16,12 @@ def start_live_ai_run(service_copy, marker):
                           "-e", json.dumps({"testinfra_go_test_flags": ["-run=TestOutlivesAStaleReap"],
                                             "testinfra_env": {"TESTINFRA_REAPED_MARKER": str(marker)}}))
     deadline = time.time() + 120
-    while not binary_runs(b"-test.run=TestOutlivesAStaleReap"):
+    while not go_test_running(live.controller):
         if time.time() > deadline or live.poll() is not None:
             marker.write_text("done")
             pytest.fail("the live run did not reach go test: %s" % live.communicate()[0])
         time.sleep(0.2)
     return live
-
-
-def binary_runs(argument):
-    """Whether a process has ``argument`` on its command line (read from /proc: ps cuts long lines)."""
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open("/proc/%s/cmdline" % pid, "rb") as handle:
-                if argument in handle.read().split(b"\0"):
-                    return True
-        except OSError:
-            continue
-    return False
 
 
 def container_names():
@@ -72,7 +59,13 @@ def test_forced_cleanup_ends_a_live_run_which_says_so(clean_host, service_copy, 
     try:
         rc, out = run_playbook("cleanup.yml", "-e", "testinfra_cleanup_force=true")
         assert rc != 0 and "goes with -e testinfra_cleanup=all" in out, out  # force alone is refused
-        rc, out = run_playbook("cleanup.yml", "-e", "testinfra_cleanup=all", "-e", "testinfra_cleanup_force=true")
+        # the run by its id: -e testinfra_cleanup=all with the force would end every live run on the host, and
+        # this suite must leave other users' runs alone
+        run_id = subprocess.run(["podman", "inspect", "--format", '{{ index .Config.Labels "io.kubernaut.testinfra.run" }}',
+                                 "ai-redis"], capture_output=True, text=True, check=True).stdout.strip()
+        rc, out = run_playbook("cleanup.yml", "-e", "testinfra_cleanup_run=" + run_id)
+        assert rc == 0 and "Removed 0 container(s)" in out and "left running: run " + run_id in out, out
+        rc, out = run_playbook("cleanup.yml", "-e", "testinfra_cleanup_run=" + run_id, "-e", "testinfra_cleanup_force=true")
         assert rc == 0, out
         assert "Removed 1 container(s) ai-redis" in out, out
         output = live.communicate(timeout=120)[0]
@@ -91,4 +84,4 @@ def test_a_tag_that_selects_nothing_fails(playbook):
     rc, out = run_playbook(playbook, "--tags", "datastorge")
     assert rc != 0, out
     assert "Unknown tag(s) datastorge: a tag selects a service or a backend" in out, out
-    assert "Use any of ai, datastorage, envtest, existing, gateway, kind, pgvector, redis, toolset." in out, out
+    assert "Use any of ai, datastorage, envtest, existing, gateway, kind, pgvector, postgres, redis, toolset, valkey." in out, out

@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from conftest import OURS, run_playbook
+from conftest import label_args, run_playbook, session_labels
 
 pytestmark = pytest.mark.skipif(
     not (shutil.which("podman") and shutil.which("mmdebstrap") and os.geteuid() == 0),
@@ -93,7 +93,7 @@ def container():
 
     def run(name, *args):
         names.append(name)
-        podman("run", "-d", "--name", name, "--label", OURS.split("=", 1)[1], *args)
+        podman("run", "-d", "--name", name, *label_args(session_labels()), *args)  # ours to the leak check
         return name
 
     yield run

@@ -18,10 +18,10 @@ import pytest
 from junitparser import JUnitXml
 from lxml import etree
 
-from conftest import EXAMPLES, ROOT
+from conftest import EXAMPLES, ROOT, start_playbook
 
 sys.path.insert(0, os.path.join(ROOT, ".testinfra", "collections"))
-from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest import parse_go_test_json  # noqa: E402
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest.parse import parse_go_test_json  # noqa: E402
 
 PLAYBOOK = os.path.join(ROOT, "tests", "integration", "playbooks", "test_results.yml")
 UNIT_FIXTURES = os.path.join(ROOT, "tests", "unit", "fixtures")
@@ -55,18 +55,22 @@ def run_results(tmp_path, args, *extra):
     """Run the harness playbook with ``args`` as results_args; return (rc, module result, raw output)."""
     args_file = tmp_path / ("args-%s.json" % secrets.token_hex(4))
     args_file.write_text(json.dumps({"results_args": args}))
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json", ANSIBLE_LOAD_CALLBACK_PLUGINS="1")
-    proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), PLAYBOOK,
-                           "-e", "@%s" % args_file, "-e", "ansible_python_interpreter=%s" % sys.executable, *extra],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+    proc = start_playbook(PLAYBOOK, "-e", "@%s" % args_file, "-e", "ansible_python_interpreter=%s" % sys.executable,
+                          *extra, env={"ANSIBLE_STDOUT_CALLBACK": "ansible.builtin.json",
+                                       "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1"}, stderr=subprocess.PIPE)
+    try:
+        stdout, stderr = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
     args_file.unlink()
     try:
-        report = json.loads(proc.stdout)
+        report = json.loads(stdout)
         result = report["plays"][0]["tasks"][0]["hosts"]["localhost"]
     except (ValueError, KeyError, IndexError):
         result = None
-    return proc.returncode, result, proc.stdout + proc.stderr
+    return proc.returncode, result, stdout + stderr
 
 
 def captured(name):

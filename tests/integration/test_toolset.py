@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from conftest import (ROOT, add_fixture, control_plane_processes, kill_toolset_run_during_go_test, leftovers,
-                      run_playbook, run_state_dirs)
+                      playbook_env, run_playbook, run_state_dirs)
 
 ENVTEST = ["-e", "testinfra_cluster=envtest"]
 
@@ -75,7 +75,7 @@ def adhoc_control_plane(args):
     binaries = os.path.expanduser("~/.cache/kubernaut-testinfra/bin")
     if "state=stopped" not in args:
         args += " kube_apiserver=%s/kube-apiserver-v1.34.4 etcd=%s/etcd-v3.5.16" % (binaries, binaries)
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"))
+    env = playbook_env()  # the session's TMPDIR: temp files of the module are checked there
     proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible"), "localhost",
                            "-m", "kubernaut.testinfra.envtest_control_plane", "-a", args,
                            "-e", "ansible_python_interpreter=%s" % sys.executable],
