@@ -50,8 +50,9 @@ def test_missing_image_is_one_clear_error(clean_host):
 def test_port_in_use_fails_before_provisioning(clean_host, busy_port):
     rc, out = run_playbook("datastorage.yml", "-e", "pgvector_port=%d" % busy_port)
     assert rc != 0
-    assert "port 127.0.0.1:%d for pgvector is already in use" % busy_port in out
-    assert "-e pgvector_port=<port>" in out
+    assert "port 127.0.0.1:%d for pgvector is in use by another program (not a kubernaut.testinfra run)" % busy_port in out
+    assert "-e testinfra_isolate=true" in out and "-e pgvector_port=<port>" in out
+    assert "make cleanup" not in out  # a cleanup does not free a port another program holds
 
 
 def test_port_taken_at_start_names_the_fix_and_leaves_nothing(clean_host, busy_port):
