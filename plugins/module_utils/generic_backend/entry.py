@@ -274,7 +274,7 @@ def plan(backend, recipes=None):
         elif _template(str(value), "%s.exports.%s" % (where, key), errors, EXPORT_FIELDS + ("ports",), ports):
             checked[str(key)] = str(value)
 
-    run_dir = str(backend.get("run_dir") or "")
+    run_dir = str(backend.get("secrets_dir") or backend.get("run_dir") or "")  # where its password file goes
     return dict(
         errors=errors,
         name=name,
@@ -360,6 +360,7 @@ def result(plan_, password="", image=None, started=None, kept=None, ready=None):
         env=exports(plan_, ports, password) if ok and ready_done else {},
         secrets=secrets,
         resources=dict(containers=containers),
+        held=containers,
         logs=[dict(name=plan_["name"], container=plan_["container"])] if ok else [],
         ready_seconds=seconds,
         versions=versions,

@@ -15,10 +15,14 @@ def load(role, *path):
         return yaml.safe_load(handle) or {}
 
 
+CONTRACT_INPUT = "testinfra_backend"  # a backend role's input from the orchestrator: required, no default
+
+
 def spec_options(role):
     options = {}
     for entry in load(role, "meta", "argument_specs.yml")["argument_specs"].values():
         options.update(entry.get("options") or {})
+    options.pop(CONTRACT_INPUT, None)
     return options
 
 

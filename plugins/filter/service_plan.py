@@ -1,0 +1,52 @@
+# -*- coding: utf-8 -*-
+# Copyright: kubernaut.testinfra contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""A service run's plan and report: which backends the service and the tags select (service_selection), the
+fixed ports to check (backend_port_checks), what provisions it in which order (service_provision,
+shared_launch), the backends' results merged (backend_results), the phases (run_phases) and all.yml's table
+(services_table). Documentation in the sidecar files of the same names; the logic is in module_utils/plan/."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.plan import provision, results, selection, table
+
+
+def service_selection(data):
+    return selection.select(data)
+
+
+def backend_port_checks(known, selected, values, isolate=False):
+    return selection.port_checks(known, selected, values, isolate)
+
+
+def service_provision(known, selected, service, cluster_setup, launched=False, check_mode=False):
+    return provision.provision(known, selected, service, cluster_setup, launched=launched, check_mode=check_mode)
+
+
+def shared_launch(known, selections):
+    return provision.shared_launch(known, selections)
+
+
+def backend_results(results_, order=None, clusters=None):
+    return results.merge(results_, order, clusters)
+
+
+def run_phases(marks, ready=0.0, now=None):
+    marks = marks or {}
+    return table.phases(marks.get("started"), marks.get("tests"), marks.get("cleanup"), ready, now)
+
+
+def services_table(rows, hosts):
+    return table.services_table(rows, hosts)
+
+
+class FilterModule(object):
+    """kubernaut.testinfra plan and report filters."""
+
+    def filters(self):
+        return {"service_selection": service_selection, "backend_port_checks": backend_port_checks,
+                "service_provision": service_provision, "shared_launch": shared_launch,
+                "backend_results": backend_results, "run_phases": run_phases, "services_table": services_table}

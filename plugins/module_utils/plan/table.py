@@ -1,0 +1,46 @@
+# -*- coding: utf-8 -*-
+# Copyright: kubernaut.testinfra contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The seconds of a run's phases, and all.yml's table of every service's row."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+ROW = "%-13s %-13s %6s %6s %6s %5s  %s"
+COLUMNS = ("service", "state", "total", "passed", "failed", "skipped", "backends")
+HEADER = ("service", "result", "tests", "passed", "failed", "skip", "backends")
+
+
+def phases(started=None, tests=None, cleanup=None, ready=0.0, now=None):
+    """Seconds per phase from the run's marks (UNIX seconds): provision (start containers and processes,
+    cluster setup; the readiness checks excluded), ready (the readiness checks), test (go test, build
+    included), cleanup (until ``now``). A phase that did not happen is absent."""
+    out = {}
+    if tests is not None and started is not None:
+        out["provision"] = round(float(tests) - float(started) - float(ready or 0), 2)
+        out["ready"] = float(ready or 0)
+    if tests is not None and cleanup is not None:
+        out["test"] = round(float(cleanup) - float(tests), 2)
+    if cleanup is not None and now is not None:
+        out["cleanup"] = round(float(now) - float(cleanup), 2)
+    return out
+
+
+def _cell(value):
+    return ", ".join(str(v) for v in value) if isinstance(value, (list, tuple)) else value
+
+
+def services_table(rows, hosts):
+    """``rows``: each service host's testinfra_result ({} for a host that failed before its report);
+    ``hosts``: the service hosts. Returns lines (header, a row per service, the count) and failed (names)."""
+    rows = [row or {} for row in rows or []]
+    reported = [row for row in rows if row.get("service")]
+    missing = [host for host in hosts or [] if host not in [row["service"] for row in reported]]
+    failed = [row["service"] for row in reported if not row.get("ok")] + missing
+    lines = [ROW % HEADER]
+    lines += [ROW % tuple(_cell(row.get(key, "")) for key in COLUMNS) for row in reported]
+    lines += ["%s  NOT RUN (failed before its report; see above)" % host for host in missing]
+    lines.append("services failed: %d of %d" % (len(failed), len(hosts or [])))
+    return dict(lines=lines, failed=failed)
