@@ -2,9 +2,11 @@
 roles; a suite that hard-codes its port and credentials runs with the backends pinned to them."""
 
 import json
+import os
+import re
 import socket
 
-from conftest import add_fixture, run_playbook
+from conftest import ROOT, add_fixture, run_playbook
 
 PASSWORD = "compose-Pa55-hard-coded"
 
@@ -29,6 +31,10 @@ def test_compose_variables_reach_the_suite(clean_host, service_copy):
     assert rc == 0, out
     assert "compose: PASSED - 2 tests: 2 passed, 0 failed, 0 skipped" in out, out
     assert PASSWORD not in out
+    files = re.search(r"results: (\S+), (\S+)", out).groups()
+    for path in files:  # relative to the checkout, where the playbook ran
+        with open(os.path.join(ROOT, path)) as handle:
+            assert PASSWORD not in handle.read(), path
 
 
 def test_backends_pinned_to_what_a_suite_hard_codes(clean_host, service_copy):
