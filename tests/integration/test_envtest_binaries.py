@@ -372,3 +372,15 @@ def test_kubectl_and_linked_assets_directory(default_binaries, tmp_path, tmp_cac
     # an explicit kubectl that does not exist is named
     result, dummy = run_module({"cache_dir": str(tmp_cache), "with_kubectl": True, "kubectl": "/nonexistent/kubectl"})
     assert result["failed"] and result["msg"].startswith("kubectl /nonexistent/kubectl does not exist"), result
+
+
+def test_source_assets_without_kubectl_says_so(default_binaries, tmp_path):
+    only_two = tmp_path / "only-two"
+    only_two.mkdir()
+    for name, key in (("kube-apiserver", "kube_apiserver"), ("etcd", "etcd")):
+        (only_two / name).symlink_to(default_binaries[key])
+    result, dummy = run_module({"assets_dir": str(only_two), "source": "assets", "with_kubectl": True,
+                                "link_dir": "auto", "cache_dir": str(tmp_path / "cache")})
+    assert result["failed"]
+    assert result["msg"].startswith("kubectl v1.34.4 not found with source=assets: provide kubectl"), result["msg"]
+    assert not (tmp_path / "cache" / "assets").exists()

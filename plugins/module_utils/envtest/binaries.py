@@ -285,6 +285,11 @@ class EnvtestBinaries(BinarySources):
                 self.fetch_etcd()
             if KUBECTL in todo:
                 self.build_kubernetes(KUBECTL)
+        missing = [b for b in todo if not self.result.get(KEYS[b])]
+        if missing:  # source=assets or setup-envtest without kubectl
+            self.fail("%s not found with source=%s: provide %s (option %s), or use source=auto to take it from the "
+                      "cache or build it" % (" and ".join(self.label(b) for b in missing), source,
+                                             " and ".join(missing), " / ".join(KEYS[b] for b in missing)))
         if self.params.get("link_dir"):
             self.result["assets_dir"] = self.link_assets()
         return self.result
