@@ -4,6 +4,8 @@
 #   make test-integration-toolset       a Kubernetes cluster (Kind; CLUSTER=envtest for a bare API server)
 #   make test-integration-gateway       a cluster with RBAC and a service-account token, plus Redis
 #   make test-integration-all           every service at once (playbooks/all.yml), one table, failures counted
+#   make test-integration-inprocess     a suite that starts envtest in-process, given KUBEBUILDER_ASSETS (envtest_assets)
+#   make envtest-assets                 print a KUBEBUILDER_ASSETS directory (kube-apiserver, etcd, kubectl; cache or build)
 #   make cleanup                        remove stale runs and your kept backends (never a live run; ARGS='-e testinfra_cleanup=all')
 #   make prepare                        install and check Podman, runc, mmdebstrap, Python packages, Go (as go.mod needs)
 #   make test                           the collection's own tests (lint, unit, integration)
@@ -26,9 +28,9 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH):/usr/local/go/bin
 export ANSIBLE_FORCE_COLOR ?= $(if $(CI),0,1)
 
-SERVICES := datastorage ai toolset gateway
+SERVICES := datastorage ai toolset gateway inprocess
 PLAYBOOK_ARGS = $(if $(CLUSTER),-e testinfra_cluster=$(CLUSTER)) $(ARGS)
-.PHONY: help venv prepare FORCE $(addprefix test-integration-,$(SERVICES)) test-integration-all cleanup \
+.PHONY: help venv prepare FORCE $(addprefix test-integration-,$(SERVICES)) test-integration-all envtest-assets cleanup \
         lint unit integration test clean
 
 help:
@@ -65,6 +67,13 @@ $(addprefix test-integration-,$(SERVICES)): test-integration-%: prepare
 
 test-integration-all: prepare
 	$(BIN)/ansible-playbook playbooks/all.yml $(PLAYBOOK_ARGS)
+
+# Only the directory goes to stdout (KUBEBUILDER_ASSETS=$$(make -s envtest-assets), like `setup-envtest use -p path`);
+# Ansible's output goes to stderr when it fails.
+envtest-assets: venv
+	@out=$$(mktemp) && trap 'rm -f "$$out" "$$out.path"' EXIT && \
+	  if ANSIBLE_FORCE_COLOR=0 $(BIN)/ansible-playbook playbooks/envtest_assets.yml -e envtest_assets_print_file="$$out.path" \
+	       $(ARGS) >"$$out" 2>&1; then cat "$$out.path"; else cat "$$out" >&2; exit 1; fi
 
 cleanup: venv
 	$(BIN)/ansible-playbook playbooks/cleanup.yml $(ARGS)

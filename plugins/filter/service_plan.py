@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """A service run's plan and report: which backends the service and the tags select (service_selection), the
-fixed ports to check (backend_port_checks), what provisions it in which order (service_provision,
+fixed ports to check (backend_port_checks), the ports, timeouts and durations given (backend_input_errors), what provisions it in which order (service_provision,
 shared_launch), the backends' results merged (backend_results), the phases (run_phases) and all.yml's table
 (services_table). Documentation in the sidecar files of the same names; the logic is in module_utils/plan/."""
 
@@ -11,7 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.kubernaut.testinfra.plugins.module_utils.plan import provision, results, selection, table
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.plan import inputs, provision, results, selection, table
 
 
 def service_selection(data):
@@ -20,6 +20,10 @@ def service_selection(data):
 
 def backend_port_checks(known, selected, values, isolate=False):
     return selection.port_checks(known, selected, values, isolate)
+
+
+def backend_input_errors(known, selected, values, extra=None):
+    return inputs.input_errors(known, selected, values, extra)
 
 
 def service_provision(known, selected, service, cluster_setup, launched=False, check_mode=False):
@@ -48,5 +52,6 @@ class FilterModule(object):
 
     def filters(self):
         return {"service_selection": service_selection, "backend_port_checks": backend_port_checks,
+                "backend_input_errors": backend_input_errors,
                 "service_provision": service_provision, "shared_launch": shared_launch,
                 "backend_results": backend_results, "run_phases": run_phases, "services_table": services_table}

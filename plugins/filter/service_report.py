@@ -77,6 +77,33 @@ def _down_text(containers, backend_state):
         ", ".join(b for b, dummy in down), ", ".join(n for dummy, n in down))
 
 
+# go test and Ginkgo flags that select tests: when none ran, the verdict names them.
+SELECTING_FLAGS = ("run", "skip", "test.run", "test.skip", "ginkgo.focus", "ginkgo.skip", "ginkgo.label-filter",
+                   "ginkgo.focus-file", "ginkgo.skip-file")
+
+
+def _selecting_flags(command):
+    """The test-selecting flags of a go test command line, as written ('-run=Foo'; '-run Foo' becomes '-run=Foo')."""
+    found, args = [], list(command or [])
+    for index, arg in enumerate(args):
+        if not arg.startswith("-") or arg == "--":
+            continue
+        name, equals, value = arg.lstrip("-").partition("=")
+        if name not in SELECTING_FLAGS:
+            continue
+        if not equals and index + 1 < len(args):
+            value = args[index + 1]
+        found.append("%s=%s" % (arg.partition("=")[0], value))
+    return found
+
+
+def _no_tests_verdict(service, command):
+    flags = _selecting_flags(command)
+    if flags:
+        return "%s: no test ran: %s matched nothing" % (service, " ".join(flags))
+    return "%s: no test ran: the packages have no test functions or specs" % service
+
+
 def _phases_line(phases):
     return "phases: " + ", ".join("%s %s s" % (key, value) for key, value in phases.items())
 
@@ -119,6 +146,8 @@ def service_report(data):
                    "program stopped it - a cleanup that ends live runs (testinfra_cleanup_force), kill, the OOM killer%s"
                    % (service, outside, rc, phases.get("test", "?"),
                       _down_text(data.get("containers") or {}, data.get("backend_state"))))
+    elif result["state"] == "NO TESTS" and rc == 0:
+        verdict = _no_tests_verdict(service, data.get("command"))
     elif rc in TIMED_OUT_RC:
         verdict = "%s: go test was killed after its time bound (timeout %s plus the build allowance; exit %s)" % (
             service, data.get("timeout") or "5m", rc)

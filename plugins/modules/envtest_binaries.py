@@ -10,7 +10,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 ---
 module: envtest_binaries
-short_description: Get etcd and kube-apiserver binaries for a bare control plane, building them if need be
+short_description: Get etcd and kube-apiserver (and kubectl) binaries for a bare control plane, building them if need be
 version_added: "0.1.0"
 description:
   - Finds or makes the C(kube-apiserver) and C(etcd) binaries that a bare control plane
@@ -29,6 +29,11 @@ description:
     or interrupted run never sees half a binary. A lock file per binary (C(<cache_dir>/locks/)) makes a
     second concurrent run wait for the first one's build and reuse it. A failed build leaves nothing in
     C(<cache_dir>/bin) and removes its build directory.
+  - With O(with_kubectl=true) C(kubectl) of O(kubernetes_version) is resolved too, from the same sources
+    (explicit O(kubectl), the assets directory when it has one, the cache, C(setup-envtest), a build from
+    C(k8s.io/kubernetes/cmd/kubectl) like C(kube-apiserver)), cached as C(<cache_dir>/bin/kubectl-v<version>).
+  - With O(link_dir), the binaries are linked into a C(KUBEBUILDER_ASSETS)-style directory under the names
+    envtest expects (C(kube-apiserver), C(etcd), C(kubectl)), returned as RV(assets_dir).
   - A cold C(kube-apiserver) build takes about 200 s and 2 GB of Go build cache on 2 cores; a rebuild
     with a warm Go build cache takes seconds; a cache hit only runs the binaries' C(--version).
 author:
@@ -63,6 +68,21 @@ options:
   etcd:
     description: Path of an C(etcd) binary to use as is. It must exist and be executable.
     type: path
+  kubectl:
+    description: Path of a C(kubectl) binary to use as is (with O(with_kubectl=true)). It must exist and be executable.
+    type: path
+  with_kubectl:
+    description: Resolve C(kubectl) of O(kubernetes_version) too (RV(kubectl)), as controller-runtime's envtest helpers use it.
+    type: bool
+    default: false
+  link_dir:
+    description:
+      - Link the resolved binaries into this directory as C(kube-apiserver), C(etcd) (and C(kubectl)), the layout
+        C(KUBEBUILDER_ASSETS) and C(setup-envtest use -p path) give, and return it as RV(assets_dir).
+      - V(auto) is C(<cache_dir>/assets/k8s-v<version>-etcd-v<version>[-kubectl]). Links are replaced atomically.
+      - Empty (default) links nothing.
+    type: str
+    default: ""
   assets_dir:
     description:
       - A C(KUBEBUILDER_ASSETS)-style directory holding C(kube-apiserver) and C(etcd), used as is.
@@ -153,6 +173,12 @@ EXAMPLES = r"""
   kubernaut.testinfra.envtest_binaries:
     assets_dir: /usr/local/kubebuilder/bin
 
+- name: A KUBEBUILDER_ASSETS directory with kube-apiserver, etcd and kubectl (cache, else build)
+  kubernaut.testinfra.envtest_binaries:
+    with_kubectl: true
+    link_dir: auto
+  register: assets
+
 - name: Build etcd 3.6.5 with Go (Debian has another version)
   kubernaut.testinfra.envtest_binaries:
     etcd_version: 3.6.5
@@ -202,6 +228,21 @@ actions:
   type: list
   elements: str
   sample: ["etcd v3.5.16: downloaded etcd-server 3.5.16-4 from http://deb.debian.org/debian trixie"]
+kubectl:
+  description: Path of the kubectl binary (with O(with_kubectl=true)).
+  returned: when O(with_kubectl=true)
+  type: str
+  sample: /root/.cache/kubernaut-testinfra/bin/kubectl-v1.34.4
+kubectl_version:
+  description: Version C(kubectl version --client) reports, with leading C(v).
+  returned: when O(with_kubectl=true)
+  type: str
+  sample: v1.34.4
+assets_dir:
+  description: The C(KUBEBUILDER_ASSETS)-style directory of links (O(link_dir)); in check mode, where it would be.
+  returned: when O(link_dir) is set
+  type: str
+  sample: /root/.cache/kubernaut-testinfra/assets/k8s-v1.34.4-etcd-v3.5.16-kubectl
 cache_dir:
   description: The cache directory used.
   returned: always
@@ -225,6 +266,9 @@ ARGUMENT_SPEC = dict(
     etcd_version=dict(type="str", default="3.5.16"),
     kube_apiserver=dict(type="path"),
     etcd=dict(type="path"),
+    kubectl=dict(type="path"),
+    with_kubectl=dict(type="bool", default=False),
+    link_dir=dict(type="str", default=""),
     assets_dir=dict(type="path"),
     cache_dir=dict(type="path"),
     source=dict(type="str", default="auto", choices=["auto", "assets", "cache", "setup-envtest", "build"]),

@@ -51,7 +51,8 @@ options:
     description:
       - V(local) (default) builds or reuses the image O(name) from Debian packages.
       - V(auto) prefers O(upstream) - present, else pulled - and falls back to the local image only when the pull
-        fails because no registry is reachable (a missing image or a bad name is an error).
+        fails because no registry is reachable (a missing image or a bad name is an error), and only when
+        O(upstream) is the image the local one stands in for (O(stand_in_for), when set).
       - V(registry) uses O(upstream) only.
     type: str
     choices: [auto, registry, local]
@@ -61,6 +62,14 @@ options:
     type: str
   fix_hint:
     description: Appended to the error when O(upstream) cannot be had, to name the role variable that fixes it.
+    type: str
+    default: ""
+  stand_in_for:
+    description:
+      - The upstream image the local image O(name) replaces, for example C(docker.io/pgvector/pgvector:pg16).
+      - With O(source=auto), any other O(upstream) (a user's own image) is never replaced by the local image
+        when no registry answers; the module fails, saying how to provide the image.
+      - Empty - any O(upstream) may be replaced.
     type: str
     default: ""
   name:
@@ -356,6 +365,7 @@ ARGUMENT_SPEC = dict(
     upstream=dict(type='str'),
     source=dict(type='str', default='local', choices=['auto', 'registry', 'local']),
     fix_hint=dict(type='str', default=''),
+    stand_in_for=dict(type='str', default=''),
 )
 
 

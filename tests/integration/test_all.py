@@ -40,7 +40,7 @@ def test_redis_tag_runs_only_redis_services(clean_host):
     assert row(out, "datastorage")[:2] == ("SKIPPED", "0")
     assert row(out, "toolset")[:2] == ("SKIPPED", "0")
     assert "Start PostgreSQL" not in out
-    assert "services failed: 0 of 4" in out
+    assert "services failed: 0 of 5" in out
 
 
 def test_envtest_services_share_one_control_plane(clean_host):
@@ -65,7 +65,7 @@ def test_shared_control_plane_that_cannot_start(clean_host):
     assert row(out, "toolset")[0] == "NOT RUN" and row(out, "gateway")[0] == "NOT RUN"
     assert "gateway: not run (Find or build etcd and kube-apiserver: kube_apiserver /nonexistent/kube-apiserver " \
            "does not exist" in " ".join(out.split()), out
-    assert "services failed: 2 of 4" in out
+    assert "services failed: 2 of 5" in out
 
 
 def test_sharing_can_be_turned_off(clean_host):

@@ -25,6 +25,49 @@ def test_bad_input(clean_host, args, message):
     assert "Start PostgreSQL" not in out
 
 
+# Values checked before anything starts, and images of the user's that the local build never stands in for
+# (on a host without a registry the pull fails as "no such host"; with one, as "not found": the same message).
+EARLY_CASES = [
+    ("datastorage.yml", ["-e", "pgvector_port=99999"],
+     "pgvector_port=99999 is not a port: set -e pgvector_port to a port from 1 to 65535, or 0 for a free one"),
+    ("datastorage.yml", ["-e", "pgvector_ready_timeout=-5"],
+     "pgvector_ready_timeout=-5 is not a positive number of seconds: set -e pgvector_ready_timeout"),
+    ("ai.yml", ["-e", "redis_port=65536", "-e", "redis_ready_timeout=soon"],
+     "redis_port=65536 is not a port: set -e redis_port to a port from 1 to 65535, or 0 for a free one; "
+     "redis_ready_timeout=soon is not a positive number of seconds"),
+    ("toolset.yml", ["-e", "testinfra_cluster=envtest", "-e", "envtest_ready_timeout=0"],
+     "envtest_ready_timeout=0 is not a positive number of seconds"),
+    ("datastorage.yml", ["-e", "testinfra_expire_seconds=-1"],
+     "testinfra_expire_seconds=-1 is not a positive number of seconds"),
+    ("datastorage.yml", ["-e", "pgvector_image=docker.io/library/nonexistent:1"],
+     "Image docker.io/library/nonexistent:1 is not available: it is not on this host and no registry answered (or "
+     "none has it)"),
+    ("ai.yml", ["-e", "redis_image=docker.io/library/nonexistent:1"],
+     "Image docker.io/library/nonexistent:1 is not available: it is not on this host and no registry answered (or "
+     "none has it)"),
+]
+
+
+@pytest.mark.parametrize("playbook,args,message", EARLY_CASES, ids=[c[2][:30] for c in EARLY_CASES])
+def test_bad_value_stops_before_anything_starts(clean_host, playbook, args, message):
+    rc, out = run_playbook(playbook, "-e", "testinfra_isolate=true", *args)
+    assert rc != 0
+    flat = " ".join(out.split())
+    assert message in flat, out
+    if "Image" in message:
+        assert "podman load -i <archive>" in flat and "podman build -t localhost/<name>" in flat, out
+    for started in ("Start PostgreSQL", "Start Redis", "Start etcd and kube-apiserver", "Run go test"):
+        assert started not in out, out
+
+
+def test_run_filter_that_matches_nothing(clean_host):
+    rc, out = run_playbook("ai.yml", "-e", "testinfra_isolate=true", "-e", "testinfra_go_test_flags=-run=Foo")
+    assert rc != 0
+    assert "ai: NO TESTS - 0 tests" in out, out
+    assert "no test ran: -run=Foo matched nothing" in out, out
+    assert "did not pass" not in out
+
+
 def test_unknown_service():
     rc, out = run_playbook("service.yml", "-e", "testinfra_service=payments")
     assert rc != 0

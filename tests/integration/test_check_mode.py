@@ -17,7 +17,7 @@ def test_datastorage_check_mode_starts_nothing(clean_host):
 def test_all_check_mode_on_envtest_sets_up_no_cluster(clean_host):
     rc, out = run_playbook("all.yml", "--check", "-e", "testinfra_cluster=envtest")
     assert rc == 0, out
-    for service in ("datastorage", "ai", "toolset", "gateway"):
+    for service in ("datastorage", "ai", "toolset", "gateway", "inprocess"):
         assert re.search(r"- '?%s\s+CHECK MODE\s" % service, out), out
-    assert "services failed: 0 of 4" in out
+    assert "services failed: 0 of 5" in out
     assert "Apply the service's CRDs" not in out  # no control plane was started to apply them to

@@ -333,3 +333,54 @@ def test_kube_apiserver_build_into_empty_cache(default_binaries, tmp_cache):
     assert "tool k8s.io/kubernetes/cmd/kube-apiserver" in gomod and "k8s.io/api => k8s.io/api v0.34.4" in gomod
     print("kube-apiserver build: %.1f s (module total %.1f s)" % (result["build_seconds"]["kube-apiserver"],
                                                                    seconds))
+
+
+def test_kubectl_and_linked_assets_directory(default_binaries, tmp_path, tmp_cache):
+    """with_kubectl: kubectl from an explicit path, else built into the cache (k8s.io/kubernetes/cmd/kubectl); the
+    three linked into a KUBEBUILDER_ASSETS directory; a KUBEBUILDER_ASSETS without kubectl still gives the others."""
+    args = {"cache_dir": str(tmp_cache), "kube_apiserver": default_binaries["kube_apiserver"],
+            "etcd": default_binaries["etcd"], "with_kubectl": True, "link_dir": "auto"}
+    result, dummy = run_module(args, timeout=3600)
+    assert not result.get("failed"), result["msg"]
+    assert result["sources"] == {"kube-apiserver": "explicit", "etcd": "explicit", "kubectl": "built"}
+    assert result["kubectl_version"] == "v1.34.4"
+    assert result["kubectl"] == str(tmp_cache / "bin" / "kubectl-v1.34.4")
+    gomod = (tmp_cache / "build" / "kubectl-v1.34.4" / "go.mod").read_text()
+    assert "tool k8s.io/kubernetes/cmd/kubectl" in gomod and "k8s.io/kubectl => k8s.io/kubectl v0.34.4" in gomod
+    assets = tmp_cache / "assets" / "k8s-v1.34.4-etcd-v3.5.16-kubectl"
+    assert result["assets_dir"] == str(assets)
+    assert sorted(os.listdir(str(assets))) == ["etcd", "kube-apiserver", "kubectl"]
+    assert os.readlink(str(assets / "kubectl")) == result["kubectl"]
+    out = subprocess.run([str(assets / "kubectl"), "version", "--client"], capture_output=True, text=True, check=True)
+    assert "Client Version: v1.34.4" in out.stdout
+    print("kubectl build: %.1f s" % result["build_seconds"]["kubectl"])
+
+    # again: from the cache, links unchanged
+    again, dummy = run_module(args)
+    assert again["changed"] is False and again["sources"]["kubectl"] == "cache", again
+
+    # KUBEBUILDER_ASSETS with kube-apiserver and etcd only: those from there, kubectl from the cache
+    only_two = tmp_path / "only-two"
+    only_two.mkdir()
+    for name, key in (("kube-apiserver", "kube_apiserver"), ("etcd", "etcd")):
+        (only_two / name).symlink_to(default_binaries[key])
+    result, dummy = run_module({"cache_dir": str(tmp_cache), "with_kubectl": True},
+                               env={"KUBEBUILDER_ASSETS": str(only_two)})
+    assert result["sources"] == {"kube-apiserver": "assets", "etcd": "assets", "kubectl": "cache"}, result
+    assert "assets_dir" not in result  # no link_dir: nothing linked
+
+    # an explicit kubectl that does not exist is named
+    result, dummy = run_module({"cache_dir": str(tmp_cache), "with_kubectl": True, "kubectl": "/nonexistent/kubectl"})
+    assert result["failed"] and result["msg"].startswith("kubectl /nonexistent/kubectl does not exist"), result
+
+
+def test_source_assets_without_kubectl_says_so(default_binaries, tmp_path):
+    only_two = tmp_path / "only-two"
+    only_two.mkdir()
+    for name, key in (("kube-apiserver", "kube_apiserver"), ("etcd", "etcd")):
+        (only_two / name).symlink_to(default_binaries[key])
+    result, dummy = run_module({"assets_dir": str(only_two), "source": "assets", "with_kubectl": True,
+                                "link_dir": "auto", "cache_dir": str(tmp_path / "cache")})
+    assert result["failed"]
+    assert result["msg"].startswith("kubectl v1.34.4 not found with source=assets: provide kubectl"), result["msg"]
+    assert not (tmp_path / "cache" / "assets").exists()

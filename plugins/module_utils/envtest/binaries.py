@@ -1,9 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: kubernaut.testinfra contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The kube-apiserver and etcd binaries of the envtest_binaries module: found (see ``sources``) or made into the
-cache: kube-apiserver built with Go, etcd downloaded from Debian or built with Go, each under a lock and renamed
-into place."""
+"""The kube-apiserver, etcd (and kubectl) binaries of the envtest_binaries module: found (see ``sources``) or made
+into the cache: kube-apiserver and kubectl built with Go, etcd downloaded from Debian or built with Go, each under a
+lock and renamed into place; optionally linked into a KUBEBUILDER_ASSETS-style directory."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -22,14 +22,17 @@ from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.envtest.apt import (
     apt_env, apt_field, debian_upstream_version)
-from ansible_collections.kubernaut.testinfra.plugins.module_utils.envtest.cache import cache_layout
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.envtest.cache import assets_dir_name, cache_layout
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.envtest.commands import (
     APT_TIMEOUT, PROBE_TIMEOUT, is_executable, remove, run, tail)
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.envtest.gobuild import GoToolchain
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.envtest.gomod import (
-    ETCD_MODULE, KUBE_APISERVER_PACKAGE, KUBERNETES_MODULE, go_directive, godebug_settings, kube_apiserver_ldflags,
+    ETCD_MODULE, KUBE_APISERVER_PACKAGE, KUBECTL_PACKAGE, KUBERNETES_MODULE, go_directive, godebug_settings, kube_apiserver_ldflags,
     required_go, staging_replaces, wrapper_gomod_etcd, wrapper_gomod_kube_apiserver)
-from ansible_collections.kubernaut.testinfra.plugins.module_utils.envtest.sources import ETCD, KUBE, BinarySources
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.envtest.sources import (
+    ETCD, KEYS, KUBE, KUBECTL, BinarySources)
+
+PACKAGES = {KUBE: KUBE_APISERVER_PACKAGE, KUBECTL: KUBECTL_PACKAGE}
 
 
 class Failed(Exception):
@@ -95,9 +98,10 @@ class EnvtestBinaries(BinarySources):
             self.take(binary, layout["bin"], source, reported)
             return True
 
-    # -- kube-apiserver ------------------------------------------------------------------------
-    def build_kube_apiserver(self):
-        what = "kube-apiserver %s" % self.k8s
+    # -- kube-apiserver and kubectl -----------------------------------------------------------
+    def build_kubernetes(self, binary):
+        """Build kube-apiserver or kubectl (``binary``) from k8s.io/kubernetes into the cache."""
+        what = "%s %s" % (binary, self.k8s)
         info = self.go.module_info(KUBERNETES_MODULE, self.k8s, what, "kubernetes_version")
         with open(info["GoMod"]) as handle:
             gomod = handle.read()
@@ -107,26 +111,26 @@ class EnvtestBinaries(BinarySources):
         staging = staging_replaces(gomod)
         if not staging:
             self.fail("the go.mod of %s %s replaces no ./staging module; this module does not know how to build "
-                      "that release: provide kube_apiserver or assets_dir instead" % (KUBERNETES_MODULE, self.k8s))
-        layout = cache_layout(self.cache_dir, KUBE, self.k8s)
+                      "that release: provide %s or assets_dir instead" % (KUBERNETES_MODULE, self.k8s, KEYS[binary]))
+        layout = cache_layout(self.cache_dir, binary, self.k8s)
         plan = "%s: build from %s via GOPROXY=%s with %s into %s" % (
-            self.label(KUBE), KUBERNETES_MODULE, self.go.env.get("GOPROXY"), self.go.env.get("GOVERSION"),
+            self.label(binary), PACKAGES[binary], self.go.env.get("GOPROXY"), self.go.env.get("GOVERSION"),
             layout["bin"])
         if self.check:
             self.act("would " + plan)
             self.result["changed"] = True
-            self.take(KUBE, layout["bin"], "built", self.k8s)
+            self.take(binary, layout["bin"], "built", self.k8s)
             return
-        wrapper = wrapper_gomod_kube_apiserver(self.k8s, need, staging, godebug_settings(gomod))
+        wrapper = wrapper_gomod_kube_apiserver(self.k8s, need, staging, godebug_settings(gomod), PACKAGES[binary])
         ldflags = kube_apiserver_ldflags(self.k8s, info.get("Time"))
 
         def produce(tmp):
-            self.go.build(self.label(KUBE), layout["build"], wrapper, KUBE_APISERVER_PACKAGE, ldflags, tmp)
+            self.go.build(self.label(binary), layout["build"], wrapper, PACKAGES[binary], ldflags, tmp)
             return "built"
 
-        self.guarded_install(KUBE, produce)
-        if self.result["sources"].get(KUBE) == "built":
-            self.act(plan.replace(": build", ": built", 1) + " in %s s" % self.result["build_seconds"][KUBE])
+        self.guarded_install(binary, produce)
+        if self.result["sources"].get(binary) == "built":
+            self.act(plan.replace(": build", ": built", 1) + " in %s s" % self.result["build_seconds"][binary])
 
     def guarded_install(self, binary, produce):
         try:
@@ -242,9 +246,31 @@ class EnvtestBinaries(BinarySources):
             self.act(plan.replace(": build", ": built", 1) + " in %s s" % self.result["build_seconds"][ETCD])
 
     # -- main --------------------------------------------------------------------------------
+    def link_assets(self):
+        """The KUBEBUILDER_ASSETS-style directory of the resolved binaries: <link_dir>/<name> links to them, each
+        replaced through a temporary link (a reader never sees a missing name); returns its path."""
+        binaries = [b for b in (KUBE, ETCD, KUBECTL) if self.result.get(KEYS[b])]
+        directory = os.path.join(self.cache_dir, "assets", assets_dir_name(self.k8s, self.etcd_v, binaries)) \
+            if self.params["link_dir"] == "auto" else os.path.abspath(self.params["link_dir"])
+        if self.check:
+            return directory
+        os.makedirs(directory, exist_ok=True)
+        for binary in binaries:
+            target, link = self.result[KEYS[binary]], os.path.join(directory, binary)
+            if os.path.islink(link) and os.readlink(link) == target:
+                continue
+            tmp = "%s.tmp-%d" % (link, os.getpid())
+            if os.path.lexists(tmp):
+                remove(tmp)
+            os.symlink(target, tmp)
+            os.rename(tmp, link)
+            self.result["changed"] = True
+            self.act("linked %s -> %s" % (link, target))
+        return directory
+
     def resolve(self):
         source = self.params["source"]
-        todo = [KUBE, ETCD]
+        todo = [KUBE, ETCD] + ([KUBECTL] if self.params.get("with_kubectl") else [])
         self.from_explicit(todo)
         if todo and source in ("auto", "assets"):
             self.from_assets(todo)
@@ -254,7 +280,16 @@ class EnvtestBinaries(BinarySources):
             self.from_setup_envtest(todo)
         if todo and source in ("auto", "build"):
             if KUBE in todo:
-                self.build_kube_apiserver()
+                self.build_kubernetes(KUBE)
             if ETCD in todo:
                 self.fetch_etcd()
+            if KUBECTL in todo:
+                self.build_kubernetes(KUBECTL)
+        missing = [b for b in todo if not self.result.get(KEYS[b])]
+        if missing:  # source=assets or setup-envtest without kubectl
+            self.fail("%s not found with source=%s: provide %s (option %s), or use source=auto to take it from the "
+                      "cache or build it" % (" and ".join(self.label(b) for b in missing), source,
+                                             " and ".join(missing), " / ".join(KEYS[b] for b in missing)))
+        if self.params.get("link_dir"):
+            self.result["assets_dir"] = self.link_assets()
         return self.result

@@ -17,6 +17,7 @@ from ansible_collections.kubernaut.testinfra.plugins.module_utils.envtest.versio
 
 KUBERNETES_MODULE = "k8s.io/kubernetes"
 KUBE_APISERVER_PACKAGE = "k8s.io/kubernetes/cmd/kube-apiserver"
+KUBECTL_PACKAGE = "k8s.io/kubernetes/cmd/kubectl"
 ETCD_MODULE = "go.etcd.io/etcd/server/v3"
 # The wrapper modules use the go.mod `tool` directive, new in Go 1.24.
 TOOL_DIRECTIVE_GO = "1.24.0"
@@ -76,16 +77,17 @@ def required_go(*go_lines):
     return max(candidates, key=parse_go_version)
 
 
-def wrapper_gomod_kube_apiserver(kubernetes_version, go_version, staging, godebug=()):
-    """go.mod of the wrapper module that builds kube-apiserver of ``kubernetes_version``."""
+def wrapper_gomod_kube_apiserver(kubernetes_version, go_version, staging, godebug=(), package=KUBE_APISERVER_PACKAGE):
+    """go.mod of the wrapper module that builds kube-apiserver (or another command of k8s.io/kubernetes,
+    ``package``: kubectl) of ``kubernetes_version``."""
     version = normalize_version(kubernetes_version)
     pinned = staging_version(version)
-    out = ["module kubernaut.local/kube-apiserver-build", "", "go %s" % go_version, ""]
+    out = ["module kubernaut.local/%s-build" % package.rsplit("/", 1)[-1], "", "go %s" % go_version, ""]
     for setting in godebug:
         out.append("godebug %s" % setting)
     if godebug:
         out.append("")
-    out += ["tool %s" % KUBE_APISERVER_PACKAGE, "", "require %s %s" % (KUBERNETES_MODULE, version), "",
+    out += ["tool %s" % package, "", "require %s %s" % (KUBERNETES_MODULE, version), "",
             "// %s replaces these with ./staging/src/k8s.io/*, absent from the module zip" % KUBERNETES_MODULE,
             "replace ("]
     out += ["\t%s => %s %s" % (path, path, pinned) for path in staging]
@@ -101,7 +103,7 @@ def wrapper_gomod_etcd(etcd_version, go_version):
 
 
 def kube_apiserver_ldflags(kubernetes_version, build_date):
-    """-ldflags that make kube-apiserver report ``kubernetes_version`` like a release build (git commit unknown)."""
+    """-ldflags that make kube-apiserver (and kubectl) report ``kubernetes_version`` like a release build (git commit unknown)."""
     version = normalize_version(kubernetes_version)
     major, minor, dummy, pre = split_version(version)
     git_minor = "%d%s" % (minor, "+" if pre else "")  # hack/lib/version.sh marks pre-releases with a +

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kubernaut.testinfra contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Where the kube-apiserver and etcd binaries of the envtest_binaries module are found when they exist: explicit
+"""Where the kube-apiserver, etcd (and kubectl) binaries of the envtest_binaries module are found when they exist: explicit
 paths, an assets directory (KUBEBUILDER_ASSETS), the cache, setup-envtest; and the result that records them."""
 
 from __future__ import absolute_import, division, print_function
@@ -15,10 +15,13 @@ from ansible_collections.kubernaut.testinfra.plugins.module_utils.envtest.cache 
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.envtest.commands import (
     APT_TIMEOUT, PROBE_TIMEOUT, is_executable, run, tail)
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.envtest.versions import (
-    normalize_version, parse_etcd_version, parse_kube_apiserver_version)
+    normalize_version, parse_etcd_version, parse_kube_apiserver_version, parse_kubectl_version)
 
 KUBE = "kube-apiserver"
 ETCD = "etcd"
+KUBECTL = "kubectl"
+# option / result key of each binary
+KEYS = {KUBE: "kube_apiserver", ETCD: "etcd", KUBECTL: "kubectl"}
 
 
 class BinarySources(object):
@@ -39,11 +42,13 @@ class BinarySources(object):
         except ValueError:
             module.fail_json(msg="etcd_version %r is not an etcd version: set it like 3.5.16"
                              % self.params["etcd_version"])
-        self.versions = {KUBE: self.k8s, ETCD: self.etcd_v}
+        self.versions = {KUBE: self.k8s, ETCD: self.etcd_v, KUBECTL: self.k8s}
         self.cache_dir = os.path.abspath(self.params["cache_dir"] or default_cache_dir(os.environ,
                                                                                         os.path.expanduser("~")))
         self.result = dict(changed=False, kube_apiserver="", etcd="", kube_apiserver_version="", etcd_version="",
                            sources={}, build_seconds={}, actions=[], cache_dir=self.cache_dir)
+        if self.params.get("with_kubectl"):
+            self.result.update(kubectl="", kubectl_version="")
 
     # -- small helpers -----------------------------------------------------------------------
     def fail(self, msg, **kwargs):
@@ -57,6 +62,9 @@ class BinarySources(object):
 
     def probe(self, binary, path):
         """Version the binary reports, or None."""
+        if binary == KUBECTL:
+            rc, out = run([path, "version", "--client"], timeout=PROBE_TIMEOUT)
+            return parse_kubectl_version(out) if rc == 0 else None
         rc, out = run([path, "--version"], timeout=PROBE_TIMEOUT)
         if rc != 0:
             return None
@@ -67,10 +75,10 @@ class BinarySources(object):
         if reported is None:
             return False
         want = self.versions[binary]
-        return reported == want if binary == KUBE else "v" + reported == want
+        return "v" + reported == want if binary == ETCD else reported == want
 
     def take(self, binary, path, source, version):
-        key = "kube_apiserver" if binary == KUBE else "etcd"
+        key = KEYS[binary]
         self.result[key] = path
         self.result[key + "_version"] = version
         self.result["sources"][binary] = source
@@ -79,18 +87,17 @@ class BinarySources(object):
     def from_explicit(self, todo):
         bad = []
         for binary in list(todo):
-            path = self.params["kube_apiserver" if binary == KUBE else "etcd"]
+            path = self.params[KEYS[binary]]
             if not path:
                 continue
             if not os.path.exists(path):
-                bad.append("%s %s does not exist" % (binary.replace("-", "_"), path))
+                bad.append("%s %s does not exist" % (KEYS[binary], path))
             elif not is_executable(path):
-                bad.append("%s %s is not an executable file" % (binary.replace("-", "_"), path))
+                bad.append("%s %s is not an executable file" % (KEYS[binary], path))
             else:
                 version = self.probe(binary, path)
                 if version is None:
-                    bad.append("%s %s does not report a %s version with --version" % (binary.replace("-", "_"),
-                                                                                      path, binary))
+                    bad.append("%s %s does not report a %s version" % (KEYS[binary], path, binary))
                 else:
                     self.take(binary, path, "explicit", version)
                     todo.remove(binary)
@@ -111,22 +118,24 @@ class BinarySources(object):
             return
         where = "KUBEBUILDER_ASSETS=%s" % assets if from_env else "assets_dir %s" % assets
         lenient = from_env and source == "auto"
-        missing = [b for b in todo if not is_executable(os.path.join(assets, b))]
+        # kubectl is optional there (an envtest assets directory need not have it): else the cache or a build
+        here = [b for b in todo if b != KUBECTL or is_executable(os.path.join(assets, b))]
+        missing = [b for b in here if not is_executable(os.path.join(assets, b))]
         if missing:
             msg = "%s has no executable %s" % (where, " and no ".join(missing))
             if lenient:
                 self.module.warn(msg + "; ignoring it")
                 self.act("skipped %s: no %s" % (where, ", ".join(missing)))
                 return
-            self.fail(msg + ": put kube-apiserver and etcd there (for example with `setup-envtest use %s "
+            self.fail(msg + ": put %s there (for example with `setup-envtest use %s "
                       "--bin-dir <dir>`), point assets_dir at the directory that has them, or unset it to use "
-                      "the cache or a build" % self.k8s[1:])
+                      "the cache or a build" % (" and ".join(here), self.k8s[1:]))
         found = {}
-        for binary in todo:
+        for binary in here:
             path = os.path.join(assets, binary)
             version = self.probe(binary, path)
             if version is None:
-                msg = "%s/%s does not report a %s version with --version" % (assets, binary, binary)
+                msg = "%s/%s does not report a %s version" % (assets, binary, binary)
                 if lenient:
                     self.module.warn(msg + "; ignoring %s" % where)
                     return
@@ -189,7 +198,7 @@ class BinarySources(object):
                 self.result["changed"] = True
                 for binary in list(todo):
                     self.take(binary, os.path.join(bin_dir, binary), "setup-envtest", self.versions[binary]
-                              if binary == KUBE else self.versions[binary][1:])
+                              if binary != ETCD else self.versions[binary][1:])
                     todo.remove(binary)
                 return
             start = time.time()

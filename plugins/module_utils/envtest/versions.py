@@ -70,6 +70,12 @@ def parse_kube_apiserver_version(output):
     return match.group(1) if match else None
 
 
+def parse_kubectl_version(output):
+    """'Client Version: v1.34.4' (kubectl version --client) -> 'v1.34.4'; None otherwise."""
+    match = re.search(r"^Client Version:\s*(v\d+\.\d+\.\d+\S*)", str(output or ""), re.M)
+    return match.group(1) if match else None
+
+
 def parse_etcd_version(output):
     """'etcd Version: 3.5.16' (first line of etcd --version) -> '3.5.16'; None otherwise."""
     match = re.search(r"^etcd Version:\s*(\d+\.\d+\.\d+\S*)", str(output or ""), re.M)

@@ -32,7 +32,15 @@ def resolve_upstream(module):
     if rc == 0:
         return dict(changed=True, ref=upstream, source_used='upstream', action='pulled')
     reason = stderr_tail(err, 1) or 'podman pull failed'
+    stand_in = params.get('stand_in_for') or ''
     if params['source'] == 'auto' and UNREACHABLE.search(err or '') and not upstream.startswith('localhost/'):
-        module._upstream_error = reason  # no registry: build or reuse the local image
-        return None
+        if not stand_in or upstream == stand_in:
+            module._upstream_error = reason  # no registry: build or reuse the local image
+            return None
+    if params['source'] == 'auto' and stand_in and upstream != stand_in:
+        module.fail_json(msg="Image %s is not available: it is not on this host and no registry answered (or none has "
+                             "it): %s. The local image %s stands in for %s only, never for an image you name. Provide "
+                             "it: podman load -i <archive> (then podman tag <image id> %s), or podman build -t "
+                             "localhost/<name> . and set the image to localhost/<name>. %s"
+                             % (upstream, reason, params['name'], stand_in, upstream, params['fix_hint']))
     module.fail_json(msg="Image %s is not available: %s. %s" % (upstream, reason, params['fix_hint']))

@@ -9,6 +9,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.plan import inputs
+
 ANSIBLE_TAGS = ("all", "always", "never", "tagged", "untagged")
 CLUSTER_WORD = "cluster"  # in a service's backends: the cluster backend this run uses
 
@@ -107,6 +109,7 @@ def select(data):
         errors=errors,
         registry=known,
         port_variables=port_variables(known),
+        input_variables=inputs.input_variables(known),
         selections=dict((name, selections_of(known, data, name)) for name in data.get("all_services") or []),
     )
 

@@ -109,3 +109,29 @@ def test_sigkill_after_the_time_bound_is_the_timeout_and_before_it_is_from_outsi
 def test_a_failing_test_is_not_taken_for_an_interruption():
     row = report(go_test={"rc": 1, "stdout_lines": events(("TestA", "fail"))})
     assert row["state"] == "FAILED" and "from outside" not in row["verdict"]
+
+
+def package_only(action="pass"):
+    """go test -json of a package in which no test ran (-run matched nothing): a package verdict only."""
+    return [json.dumps({"Action": "output", "Package": "ex/ai", "Output": "testing: warning: no tests to run\n"}),
+            json.dumps({"Action": "output", "Package": "ex/ai", "Output": "PASS\n"}),
+            json.dumps({"Action": action, "Package": "ex/ai", "Elapsed": 0.01})]
+
+
+def test_a_run_filter_that_matches_nothing_is_the_verdict():
+    command = ["timeout", "600", "go", "test", "-json", "-count=1", "-v", "-run=Foo", "./test/integration/ai/..."]
+    row = report(go_test={"rc": 0, "stdout_lines": package_only()}, command=command)
+    assert (row["state"], row["ok"], row["total"]) == ("NO TESTS", False, 0)
+    assert row["verdict"] == "ai: no test ran: -run=Foo matched nothing"
+    assert "did not pass" not in row["verdict"]
+
+
+def test_separate_flag_values_and_ginkgo_focus_are_named():
+    command = ["go", "test", "-json", "-run", "TestX", "-ginkgo.focus=cache", "./..."]
+    row = report(go_test={"rc": 0, "stdout_lines": package_only()}, command=command)
+    assert row["verdict"] == "ai: no test ran: -run=TestX -ginkgo.focus=cache matched nothing"
+
+
+def test_no_test_without_a_filter_says_the_packages_have_none():
+    row = report(go_test={"rc": 0, "stdout_lines": package_only()}, command=["go", "test", "-json", "./..."])
+    assert row["verdict"] == "ai: no test ran: the packages have no test functions or specs"

@@ -12,14 +12,16 @@ import os
 
 import pytest
 
-from ansible_collections.kubernaut.testinfra.plugins.module_utils.envtest.cache import cache_layout, cached_name, default_cache_dir
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.envtest.cache import (
+    assets_dir_name, cache_layout, cached_name, default_cache_dir)
 
 
 def test_cached_name():
     assert cached_name("kube-apiserver", "1.34.4") == "kube-apiserver-v1.34.4"
     assert cached_name("etcd", "v3.5.16") == "etcd-v3.5.16"
+    assert cached_name("kubectl", "1.34.4") == "kubectl-v1.34.4"
     with pytest.raises(ValueError):
-        cached_name("kubectl", "1.34.4")
+        cached_name("kubelet", "1.34.4")
 
 
 def test_cache_layout():
@@ -37,3 +39,8 @@ def test_cache_layout():
     ({"XDG_CACHE_HOME": "relative"}, "/home/u/.cache/kubernaut-testinfra")])
 def test_default_cache_dir(environ, expected):
     assert default_cache_dir(environ, "/home/u") == expected
+
+
+def test_assets_dir_name():
+    assert assets_dir_name("1.34.4", "3.5.16", ["kube-apiserver", "etcd"]) == "k8s-v1.34.4-etcd-v3.5.16"
+    assert assets_dir_name("v1.34.4", "v3.5.16", ["kube-apiserver", "etcd", "kubectl"]) == "k8s-v1.34.4-etcd-v3.5.16-kubectl"

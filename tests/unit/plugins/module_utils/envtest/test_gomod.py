@@ -13,8 +13,8 @@ import pytest
 from envtest_captures import fixture
 
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.envtest.gomod import (
-    go_directive, godebug_settings, kube_apiserver_ldflags, required_go, staging_replaces, wrapper_gomod_etcd,
-    wrapper_gomod_kube_apiserver)
+    KUBECTL_PACKAGE, go_directive, godebug_settings, kube_apiserver_ldflags, required_go, staging_replaces,
+    wrapper_gomod_etcd, wrapper_gomod_kube_apiserver)
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +61,16 @@ def test_wrapper_gomod_kube_apiserver_from_real_gomod(k8s_gomod):
     assert sum(1 for line in lines if " => " in line) == 31
     # the generated file is a go.mod our own parser reads back
     assert go_directive(text) == "1.24.0" and staging_replaces(text) == []
+
+
+def test_wrapper_gomod_kubectl_from_real_gomod(k8s_gomod):
+    text = wrapper_gomod_kube_apiserver("1.34.4", "1.24.0", staging_replaces(k8s_gomod), godebug_settings(k8s_gomod),
+                                        KUBECTL_PACKAGE)
+    lines = text.splitlines()
+    assert lines[0] == "module kubernaut.local/kubectl-build"
+    assert "tool k8s.io/kubernetes/cmd/kubectl" in lines
+    assert "tool k8s.io/kubernetes/cmd/kube-apiserver" not in lines
+    assert "\tk8s.io/kubectl => k8s.io/kubectl v0.34.4" in lines
 
 
 def test_wrapper_gomod_etcd():

@@ -13,7 +13,7 @@ from envtest_captures import fixture
 
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.envtest.versions import (
     go_at_least, latest_per_minor, module_versions, normalize_version, parse_etcd_version, parse_go_version,
-    parse_kube_apiserver_version, same_minor, semver_key, staging_version)
+    parse_kube_apiserver_version, parse_kubectl_version, same_minor, semver_key, staging_version)
 
 
 # -- versions ---------------------------------------------------------------------------------
@@ -91,3 +91,9 @@ def test_module_versions_and_same_minor_real_listing():
 def test_same_minor_sorted_numerically():
     assert same_minor(["v1.34.10", "v1.34.9", "v1.33.1", "v1.34.0-rc.0"], "1.34.1") == [
         "v1.34.0-rc.0", "v1.34.9", "v1.34.10"]
+
+
+def test_parse_kubectl_version():
+    assert parse_kubectl_version("Client Version: v1.34.4\nKustomize Version: v5.7.1\n") == "v1.34.4"
+    assert parse_kubectl_version("Kubernetes v1.34.4") is None
+    assert parse_kubectl_version("") is None

@@ -77,7 +77,8 @@ def test_port_checks_only_for_fixed_ports():
 
 def test_all_yml_gets_every_service_selection():
     sel = select("", all_services=list(SERVICES), entries=SERVICES, cluster="envtest", run_tags=["redis"])
-    assert sel["selections"] == {"datastorage": [], "ai": ["redis"], "toolset": [], "gateway": ["envtest", "redis"]}
+    assert sel["selections"] == {"datastorage": [], "ai": ["redis"], "toolset": [], "gateway": ["envtest", "redis"],
+                                 "inprocess": []}
 
 
 def roles_of(items):
