@@ -4,6 +4,7 @@
 #   make test-integration-toolset       a Kubernetes cluster (Kind; CLUSTER=envtest for a bare API server)
 #   make test-integration-gateway       a cluster with RBAC and a service-account token, plus Redis
 #   make test-integration-all           every service at once (playbooks/all.yml), one table, failures counted
+#   make watch-datastorage              backends once, then the tests again on every save of a .go file; Ctrl-C removes all
 #   make cleanup                        remove stale runs and your kept backends (never a live run; ARGS='-e testinfra_cleanup=all')
 #   make prepare                        install and check Podman, runc, mmdebstrap, Python packages, Go (as go.mod needs)
 #   make test                           the collection's own tests (lint, unit, integration)
@@ -62,6 +63,11 @@ FORCE:
 
 $(addprefix test-integration-,$(SERVICES)): test-integration-%: prepare
 	$(BIN)/ansible-playbook playbooks/$*.yml $(PLAYBOOK_ARGS)
+
+# The watch loop (docs/watch.md): any service of testinfra_services, e.g. make watch-myservice ARGS='-e @my.yml'
+# (a pattern rule: not .PHONY, which would skip it; FORCE instead).
+watch-%: prepare FORCE
+	$(BIN)/python playbooks/watch.py $* $(if $(wildcard playbooks/$*.yml),playbooks/$*.yml,playbooks/service.yml -e testinfra_service=$*) $(PLAYBOOK_ARGS)
 
 test-integration-all: prepare
 	$(BIN)/ansible-playbook playbooks/all.yml $(PLAYBOOK_ARGS)
