@@ -9,13 +9,13 @@ import time
 from junitparser import Failure, JUnitXml, Skipped
 from lxml import etree
 
-from ansible_collections.kubernaut.testinfra.plugins.module_utils.reaping import test_processes
+from ansible_collections.kubernaut.testinfra.plugins.module_utils import reaping
 from conftest import add_fixture, run_playbook, start_playbook
 
 UNIT_FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "unit", "fixtures")
 XSD = os.path.join(UNIT_FIXTURES, "junit", "JUnit.xsd")
-# A service entry only these tests use: the fixture suite (3 passed, 1 failed, 1 Skip(), 1 pending, 1 that waits for
-# a marker file or skips) with a Redis backend, since a run without backends has nothing to provision.
+# A service entry only these tests use: the fixture suite (3 passed, 1 failed, 1 Skip(), 1 pending, 2 that wait for
+# a marker file or skip) with a Redis backend, since a run without backends has nothing to provision.
 SERVICE = {"description": "ginkgo runner fixture", "backends": ["redis"], "packages": ["./test/integration/specs/..."],
            "go_test_flags": ["-v", "-ginkgo.v"], "timeout": "3m", "procs": 2}
 
@@ -46,7 +46,7 @@ def test_ginkgo_with_two_procs_counts_like_go_test(clean_host, service_copy, tmp
         rc, out = run_playbook("service.yml", *service_args(service_copy, artifacts, runner))
         times[runner] = time.monotonic() - start
         assert rc != 0, out
-        assert "ginkgospecs: FAILED - 7 tests: 3 passed, 1 failed, 3 skipped" in out, out
+        assert "ginkgospecs: FAILED - 8 tests: 3 passed, 1 failed, 4 skipped" in out, out
         outcomes, summary = results(artifacts)
         counts[runner] = summary["counts"]
         etree.XMLSchema(etree.parse(XSD)).assertValid(etree.parse(str(artifacts / "junit.xml")))
@@ -55,19 +55,28 @@ def test_ginkgo_with_two_procs_counts_like_go_test(clean_host, service_copy, tmp
             assert outcomes["Runner specs passes two [fast]"] == "passed"  # TESTINFRA_RUN_ID reached the spec
             assert outcomes["Runner specs is pending"] == "skipped"
             assert "ginkgo process" in (artifacts / "junit.xml").read_text()
-    assert counts["ginkgo"] == counts["go"] == {"passed": 3, "failed": 1, "skipped": 3, "total": 7}
+    assert counts["ginkgo"] == counts["go"] == {"passed": 3, "failed": 1, "skipped": 4, "total": 8}
     print("ginkgo runner %.1f s, go runner %.1f s (whole playbook)" % (times["ginkgo"], times["go"]))
+
+
+def is_worker(pid):
+    """A ginkgo parallel worker: the suite's test binary started with --ginkgo.parallel.process=N."""
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as handle:
+            return any(arg.startswith(b"--ginkgo.parallel.process=") for arg in handle.read().split(b"\0"))
+    except OSError:
+        return False
 
 
 def worker_processes(run_id):
     """The ginkgo parallel workers of the run, as the reaper sees them (by their TESTINFRA_* environment)."""
-    return [pid for pid, (labels, command) in test_processes().items()
-            if labels.get("io.kubernaut.testinfra.run") == run_id and "ginkgo.parallel.process" in command]
+    return [pid for pid, (labels, command) in reaping.test_processes().items()
+            if labels.get("io.kubernaut.testinfra.run") == run_id and is_worker(pid)]
 
 
 def run_ids_with_workers():
-    return set(labels.get("io.kubernaut.testinfra.run") for labels, command in test_processes().values()
-               if "ginkgo.parallel.process" in command)
+    return set(labels.get("io.kubernaut.testinfra.run") for pid, (labels, command) in reaping.test_processes().items()
+               if is_worker(pid))
 
 
 def test_sigint_during_a_ginkgo_run_leaves_no_process(clean_host, service_copy, tmp_path):
@@ -92,8 +101,8 @@ def test_sigint_during_a_ginkgo_run_leaves_no_process(clean_host, service_copy, 
         rc, out = run_playbook("cleanup.yml", "-e", "testinfra_cleanup_run=%s" % run_id)
         assert rc == 0, out
         deadline = time.time() + 10
-        while [p for p, (labels, c) in test_processes().items() if labels.get("io.kubernaut.testinfra.run") == run_id]:
-            assert time.time() < deadline, "processes of the interrupted run are left: %s" % test_processes()
+        while [p for p, (labels, c) in reaping.test_processes().items() if labels.get("io.kubernaut.testinfra.run") == run_id]:
+            assert time.time() < deadline, "processes of the interrupted run are left: %s" % reaping.test_processes()
             time.sleep(0.2)
     finally:
         marker.write_text("")
