@@ -135,6 +135,8 @@ options:
         the version of C(github.com/onsi/ginkgo/v2) the module requires, built from the Go module cache into
         O(cache_dir)C(/bin/ginkgo-<version>) on first use; a small converter prints ginkgo's JSON report as
         C(go test -json) events, so the summary, JUnit and C(summary.json) read the same format.
+      - Packages without any Ginkgo suite run with C(go test) (a warning says so); Ginkgo suites mixed with plain
+        C(testing) packages fail, since ginkgo reports no results for the plain ones.
       - For C(ginkgo), C(-ginkgo.X) flags of O(go_test_flags) become C(--X), C(-test.X) flags go to the test binaries,
         C(-json), C(-count), C(-timeout), C(-o) and C(-c) are dropped, the others are passed as they are.
     type: str
@@ -185,7 +187,7 @@ argv:
   elements: str
   sample: [timeout, --kill-after=30, "600", go, test, -json, -count=1, -timeout=5m, ./test/integration/ai/...]
 ginkgo:
-  description: With O(runner=ginkgo), the ginkgo binary and its version; else empty.
+  description: With O(runner=ginkgo) (and a Ginkgo suite to run), the ginkgo binary, its version, report and procs; else empty.
   returned: success
   type: dict
   sample: {path: /home/me/.cache/kubernaut-testinfra/bin/ginkgo-v2.28.0, version: v2.28.0, report: /tmp/x/r.json}
@@ -427,6 +429,25 @@ def bounded(module, argv, seconds):
     return argv
 
 
+def runner_of(module, test_packages):
+    """O(runner), except that packages without any Ginkgo suite run with go test (a run-wide testinfra_runner=ginkgo
+    over plain testing suites); Ginkgo suites mixed with plain ones fail (ginkgo gives no test results for those)."""
+    params = module.params
+    if params["runner"] != "ginkgo":
+        return params["runner"]
+    suites = getattr(module, "ginkgo_packages", [])
+    plain = sorted(set(test_packages) - set(suites))
+    if not suites:
+        module.warn("runner ginkgo: no Ginkgo suite in the packages of service %s; go test runs them"
+                    % params["service"])
+        return "go"
+    if plain:
+        module.fail_json(msg="runner ginkgo: packages of service %s are not Ginkgo suites (%s): ginkgo reports no "
+                         "results for plain go tests; list them in a service of their own, or use runner: go"
+                         % (params["service"], ", ".join(plain)))
+    return "ginkgo"
+
+
 def ginkgo_run(module, go, test_packages):
     """(argv, facts) of O(runner=ginkgo): ginkgo built (or found in the cache), the converter installed."""
     params = module.params
@@ -435,10 +456,6 @@ def ginkgo_run(module, go, test_packages):
         module.fail_json(msg="runner ginkgo of service %s: the Go module in %s does not require %s (%s): add it "
                          "(go get %s) or use runner: go" % (params["service"], params["repo_dir"],
                                                             ginkgo_cli.GINKGO_MODULE, error, ginkgo_cli.GINKGO_MODULE))
-    plain = sorted(set(test_packages) - set(getattr(module, "ginkgo_packages", [])))
-    if plain:
-        module.warn("runner ginkgo: not a Ginkgo suite, ginkgo runs it as a plain test binary without spec results: "
-                    "%s" % ", ".join(plain))
     cache = params["cache_dir"] or default_cache_dir(os.environ, os.path.expanduser("~"))
     base = params["state_dir"] or default_base_dir()
     report = os.path.join(base, os.path.expanduser(params["report_file"]))
@@ -534,7 +551,7 @@ def run_module(module):
         reaped = reap(module, dict(run_id=None, expired_only=False, stale=True, keep_labels=[],
                                    podman=params["podman"] or "podman", state_dir=params["state_dir"]))
     check_ports(module)
-    if params["runner"] == "ginkgo":
+    if runner_of(module, test_packages) == "ginkgo":
         bin_dir = ""
         argv, ginkgo = ginkgo_run(module, go, test_packages)
     else:
