@@ -37,8 +37,14 @@ def results(artifacts):
         return outcomes, json.load(handle)
 
 
+def tree(root):
+    return sorted(os.path.relpath(os.path.join(d, n), str(root)) for d, dirs, files in os.walk(str(root))
+                  for n in dirs + files)
+
+
 def test_ginkgo_with_two_procs_counts_like_go_test(clean_host, service_copy, tmp_path):
     add_fixture(service_copy, "ginkgo_specs_suite_test.go.txt", "test/integration/specs/specs_suite_test.go")
+    before = tree(service_copy)
     counts, times = {}, {}
     for runner in ("ginkgo", "go"):
         artifacts = tmp_path / runner
@@ -55,6 +61,7 @@ def test_ginkgo_with_two_procs_counts_like_go_test(clean_host, service_copy, tmp
             assert outcomes["Runner specs passes two [fast]"] == "passed"  # TESTINFRA_RUN_ID reached the spec
             assert outcomes["Runner specs is pending"] == "skipped"
             assert "ginkgo process" in (artifacts / "junit.xml").read_text()
+    assert tree(service_copy) == before, "ginkgo left files in the module"
     assert counts["ginkgo"] == counts["go"] == {"passed": 3, "failed": 1, "skipped": 4, "total": 8}
     print("ginkgo runner %.1f s, go runner %.1f s (whole playbook)" % (times["ginkgo"], times["go"]))
 

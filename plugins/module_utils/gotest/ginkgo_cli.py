@@ -116,7 +116,10 @@ def ginkgo_argv(python, converter, ginkgo, report, packages, flags, procs, race,
     argv += [] if has("procs") or has("p") or has("nodes") else ["--procs=%d" % procs]
     argv += ["--race"] if race and not has("race") else []
     argv += [] if has("timeout") else ["--timeout=" + timeout]
-    argv += ["--keep-going", "--no-color", "--json-report=" + report]
+    # --output-dir: with a path in --json-report alone, ginkgo has each suite write its part under the suite's own
+    # directory (the path joined to it) and leaves those directories in the module
+    argv += ["--keep-going", "--no-color", "--output-dir=" + os.path.dirname(report),
+             "--json-report=" + os.path.basename(report)]
     argv += own + list(packages)
     argv += ["--"] + binary if binary else []
     return argv, dropped

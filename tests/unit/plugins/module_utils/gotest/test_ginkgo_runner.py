@@ -117,8 +117,8 @@ def test_argv_has_procs_race_timeout_and_report():
     argv, dropped = ginkgo_cli.ginkgo_argv("py", "conv.py", "/c/ginkgo", "/r.json", ["./a/..."], ["-ginkgo.v"],
                                            2, True, "15m")
     assert argv == ["py", "conv.py", "/r.json", "--", "/c/ginkgo", "run", "--procs=2", "--race", "--timeout=15m",
-                    "--keep-going", "--no-color", "--json-report=/r.json", "--v", "./a/..."]
-    argv = ginkgo_cli.ginkgo_argv("py", "c", "g", "r", ["./..."], ["-ginkgo.procs=3", "-test.v"], 2, False, "5m")[0]
+                    "--keep-going", "--no-color", "--output-dir=/", "--json-report=r.json", "--v", "./a/..."]
+    argv = ginkgo_cli.ginkgo_argv("py", "c", "g", "/d/r", ["./..."], ["-ginkgo.procs=3", "-test.v"], 2, False, "5m")[0]
     assert "--procs=3" in argv and "--procs=2" not in argv and argv[-2:] == ["--", "-test.v"]
     assert ginkgo_json.procs_of(argv) == 3
 
