@@ -11,6 +11,8 @@ import sys
 import threading
 import time
 
+import pytest
+
 from conftest import ROOT, SESSION_TMPDIR, add_fixture, playbook_env, record_controller
 from test_isolation import test_processes_of
 
@@ -61,10 +63,12 @@ class Driver(object):
         return "".join(self.seen)
 
 
-def test_watch_reruns_after_a_save_and_sigint_leaves_nothing(clean_host, service_copy, tmp_path):
+@pytest.mark.parametrize("runner", ["go", "ginkgo"])
+def test_watch_reruns_after_a_save_and_sigint_leaves_nothing(clean_host, service_copy, tmp_path, runner):
     artifacts = tmp_path / "results"
     driver = Driver("datastorage", os.path.join(ROOT, "playbooks", "datastorage.yml"), "-e", "testinfra_isolate=true",
-                    "-e", "testinfra_repo_dir=%s" % service_copy, "-e", "testinfra_artifacts_dir=%s" % artifacts)
+                    "-e", "testinfra_repo_dir=%s" % service_copy, "-e", "testinfra_artifacts_dir=%s" % artifacts,
+                    "-e", "testinfra_runner=%s" % runner)
     try:
         driver.wait_for(r"#1 datastorage: PASSED - 10 tests")
         assert not (artifacts / "summary.json").exists(), "the play waits in the loop"
