@@ -64,10 +64,13 @@ def test_hold_hands_over_command_and_environment_then_returns_the_last_run(tmp_p
 
 
 def test_hold_ends_when_the_driver_is_gone(tmp_path):
-    (tmp_path / "driver.pid").write_text("999999999\n")
+    work = tmp_path / "w"
+    work.mkdir()
+    (work / "driver.pid").write_text("999999999\n")
     with open(HOLD) as handle:
         script = handle.read()
-    assert subprocess.run(["/bin/sh", "-c", script, "x", str(tmp_path), "true"], timeout=5).returncode == 130
+    assert subprocess.run(["/bin/sh", "-c", script, "x", str(work), "true"], timeout=5).returncode == 130
+    assert not work.exists(), "the dead driver's directory is removed"
     assert subprocess.run(["/bin/sh", "-c", script, "x", str(tmp_path / "none"), "true"], timeout=5).returncode == 2
 
 
