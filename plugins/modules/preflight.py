@@ -131,7 +131,7 @@ options:
     default: {}
   runner:
     description:
-      - C(go) runs C(go test -json). C(ginkgo) runs the ginkgo CLI (C(ginkgo run --procs --timeout --json-report)) at
+      - C(go) or C(ginkgo). C(go) runs C(go test -json). C(ginkgo) runs the ginkgo CLI (C(ginkgo run --procs --timeout --json-report)) at
         the version of C(github.com/onsi/ginkgo/v2) the module requires, built from the Go module cache into
         O(cache_dir)C(/bin/ginkgo-<version>) on first use; a small converter prints ginkgo's JSON report as
         C(go test -json) events, so the summary, JUnit and C(summary.json) read the same format.
@@ -140,7 +140,6 @@ options:
       - For C(ginkgo), C(-ginkgo.X) flags of O(go_test_flags) become C(--X), C(-test.X) flags go to the test binaries,
         C(-json), C(-count), C(-timeout), C(-o) and C(-c) are dropped, the others are passed as they are.
     type: str
-    choices: [go, ginkgo]
     default: go
   procs:
     description: With O(runner=ginkgo), ginkgo's C(--procs); C(0) is the number of cores of the host.
@@ -495,7 +494,7 @@ ARGUMENT_SPEC = dict(
         variable=dict(type="str", default=""),
     )),
     manifests=dict(type="dict", default={}),
-    runner=dict(type="str", choices=["go", "ginkgo"], default="go"),
+    runner=dict(type="str", default="go"),  # go or ginkgo, checked with a message naming the variables
     procs=dict(type="int", default=0),
     race=dict(type="bool", default=False),
     report_file=dict(type="str", default="ginkgo-report.json"),
@@ -535,6 +534,9 @@ def run_module(module):
     if go_duration_seconds(params["go_test_timeout"]) is None:
         module.fail_json(msg="timeout %r of service %s is not a Go duration: use a value such as 5m or 90s"
                          % (params["go_test_timeout"], params["service"]))
+    if params["runner"] not in ("go", "ginkgo"):
+        module.fail_json(msg="runner %r of service %s is neither go nor ginkgo: fix testinfra_runner, or "
+                         "testinfra_services.%s.runner" % (params["runner"], params["service"], params["service"]))
     if params["procs"] < 0:
         module.fail_json(msg="procs %d of service %s is negative: use 0 (the host's cores) or a number of processes"
                          % (params["procs"], params["service"]))
