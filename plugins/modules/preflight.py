@@ -137,8 +137,10 @@ options:
         C(go test -json) events, so the summary, JUnit and C(summary.json) read the same format.
       - Packages without any Ginkgo suite run with C(go test) (a warning says so); Ginkgo suites mixed with plain
         C(testing) packages fail, since ginkgo reports no results for the plain ones.
-      - For C(ginkgo), C(-ginkgo.X) flags of O(go_test_flags) become C(--X), C(-test.X) flags go to the test binaries,
-        C(-json), C(-count), C(-timeout), C(-o) and C(-c) are dropped, the others are passed as they are.
+      - For C(ginkgo), C(-ginkgo.X) flags of O(go_test_flags) become C(--X), C(-failfast) C(--fail-fast), C(-test.X)
+        flags go to the test binaries, C(-json), C(-count), C(-timeout), C(-o) and C(-c) are dropped, C(-run) and
+        C(-skip) fail (ginkgo selects specs with C(--focus), C(--skip), C(--label-filter)), the others are passed as
+        they are.
     type: str
     default: go
   procs:
@@ -146,7 +148,7 @@ options:
     type: int
     default: 0
   race:
-    description: With O(runner=ginkgo), ginkgo's C(--race).
+    description: Build with the race detector (ginkgo's C(--race), C(go test -race)).
     type: bool
     default: false
   report_file:
@@ -407,6 +409,7 @@ def build_argv(module, go, test_packages=(), bin_dir=""):
     argv += [] if has("-json") else ["-json"]
     argv += [] if has("-count") else ["-count=1"]
     argv += [] if has("-timeout") else ["-timeout=" + params["go_test_timeout"]]
+    argv += ["-race"] if params["race"] and not has("-race") else []
     argv += ["-o", bin_dir + "/"] if bin_dir else []
     # test binary flags (-ginkgo.*, -test.*) go after the packages, where go test passes them on; a plain
     # testing binary rejects -ginkgo.* flags, so they are dropped unless every test package uses Ginkgo
@@ -455,6 +458,10 @@ def ginkgo_run(module, go, test_packages):
         module.fail_json(msg="runner ginkgo of service %s: the Go module in %s does not require %s (%s): add it "
                          "(go get %s) or use runner: go" % (params["service"], params["repo_dir"],
                                                             ginkgo_cli.GINKGO_MODULE, error, ginkgo_cli.GINKGO_MODULE))
+    wrong = ginkgo_cli.refused(params["go_test_flags"])
+    if wrong:
+        module.fail_json(msg="runner ginkgo of service %s: %s (go test flags in testinfra_go_test_flags or the service's "
+                         "go_test_flags that ginkgo does not have)" % (params["service"], "; ".join(wrong)))
     cache = params["cache_dir"] or default_cache_dir(os.environ, os.path.expanduser("~"))
     base = params["state_dir"] or default_base_dir()
     report = os.path.join(base, os.path.expanduser(params["report_file"]))

@@ -23,6 +23,10 @@ GINKGO_PACKAGE = GINKGO_MODULE + "/ginkgo"
 CONVERTER = "ginkgo-json-events.py"
 # go test flags with no ginkgo meaning here: -json and -count (ginkgo has no result cache), -o/-c (its own binaries)
 DROPPED = ("json", "count", "timeout", "o", "c")
+# go test flags that select tests by their Go name: ginkgo selects specs by text or label instead
+REFUSED = {"run": "--focus=<regexp of spec text> (-ginkgo.focus) or --label-filter=<labels>",
+           "skip": "--skip=<regexp of spec text> (-ginkgo.skip)"}
+RENAMED = {"failfast": "--fail-fast"}
 
 
 def binary_path(cache_dir, version):
@@ -87,10 +91,16 @@ def install_converter(cache_dir, source_module):
     return path
 
 
+def refused(flags):
+    """Messages for go test flags that have no ginkgo equivalent (-run, -skip), with what to use instead."""
+    return ["%s: use %s" % (flag, REFUSED[flag.split("=", 1)[0].lstrip("-")]) for flag in flags
+            if flag.split("=", 1)[0].lstrip("-") in REFUSED and not flag.startswith(("-ginkgo.", "--ginkgo."))]
+
+
 def translate_flags(flags):
     """(ginkgo flags, flags for the test binaries, dropped) from a service's go test flags.
 
-    ``-ginkgo.X`` becomes ginkgo's ``--X``; ``-test.X`` goes to the test binaries (after ``--``); -json, -count,
+    ``-ginkgo.X`` becomes ginkgo's ``--X``, ``-failfast`` ``--fail-fast``; ``-test.X`` goes to the test binaries (after ``--``); -json, -count,
     -timeout, -o and -c are dropped (the runner sets its own); the rest (``-v``, ``-race``, ``-tags=...``, ginkgo's
     own flags) is passed as it is.
     """
@@ -103,6 +113,8 @@ def translate_flags(flags):
             binary.append(flag)
         elif name.lstrip("-") in DROPPED:
             dropped.append(flag)
+        elif name.lstrip("-") in RENAMED:
+            ginkgo.append(RENAMED[name.lstrip("-")] + flag[len(name):])
         else:
             ginkgo.append(flag)
     return ginkgo, binary, dropped

@@ -23,6 +23,7 @@ __metaclass__ = type
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -32,7 +33,8 @@ SKIPPED_STATES = ("skipped", "pending")
 SUITE_NODES = ("BeforeSuite", "AfterSuite", "SynchronizedBeforeSuite", "SynchronizedAfterSuite",
                "ReportBeforeSuite", "ReportAfterSuite", "CleanupAfterSuite")
 ZERO_TIME = "0001-01-01T00:00:00Z"
-TIMEOUT_MARK = "panic: test timed out after"  # what makes the go test parser call a package timed out
+TIMEOUT_MARK = "panic: test timed out after"
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # what makes the go test parser call a package timed out
 
 
 def module_of(directory, cache=None):
@@ -212,9 +214,9 @@ def run(report, command, out=None):
             reports = json.load(handle)
     except (IOError, OSError, ValueError):
         reports = None
-    if not reports:
+    if not reports:  # ginkgo stopped before a suite ran (a bad flag): its words, without colours
         for line in console:
-            out.write(line + "\n")
+            out.write(ANSI.sub("", line) + "\n")
         out.flush()
         return rc if rc else 1
     for event in report_events(reports, procs_of(command)):

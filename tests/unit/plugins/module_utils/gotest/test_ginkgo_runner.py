@@ -101,7 +101,8 @@ def test_wrapper_runs_the_command_and_prints_events(tmp_path):
 
 def test_wrapper_without_a_report_prints_the_console(tmp_path):
     out = io.StringIO()
-    rc = ginkgo_json.run(str(tmp_path / "r.json"), [sys.executable, "-c", "print('flag provided but not defined')"], out)
+    rc = ginkgo_json.run(str(tmp_path / "r.json"),
+                         [sys.executable, "-c", "print('\\x1b[1mflag provided but not defined\\x1b[0m')"], out)
     assert rc == 1 and out.getvalue() == "flag provided but not defined\n"
     assert ginkgo_json.main(["only-one"]) == 2
 
@@ -111,6 +112,12 @@ def test_flags_are_translated():
         ["-v", "-ginkgo.v", "-ginkgo.label-filter=db", "-count=1", "-json", "-timeout=1m", "-test.v", "-race"])
     assert own == ["-v", "--v", "--label-filter=db", "-race"]
     assert binary == ["-test.v"] and dropped == ["-count=1", "-json", "-timeout=1m"]
+
+
+def test_go_test_selection_flags_are_refused_with_the_ginkgo_way():
+    assert ginkgo_cli.refused(["-v", "-ginkgo.skip=x"]) == []
+    assert ginkgo_cli.refused(["-run=TestX", "-skip", "x"])[0].startswith("-run=TestX: use --focus=")
+    assert ginkgo_cli.translate_flags(["-failfast"])[0] == ["--fail-fast"]
 
 
 def test_argv_has_procs_race_timeout_and_report():
