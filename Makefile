@@ -6,6 +6,7 @@
 #   make test-integration-all           every service at once (playbooks/all.yml), one table, failures counted
 #   make test-integration-inprocess     a suite that starts envtest in-process, given KUBEBUILDER_ASSETS (envtest_assets)
 #   make envtest-assets                 print a KUBEBUILDER_ASSETS directory (kube-apiserver, etcd, kubectl; cache or build)
+#   make watch-datastorage              backends once, then the tests again on every save of a .go file; Ctrl-C removes all
 #   make cleanup                        remove stale runs and your kept backends (never a live run; ARGS='-e testinfra_cleanup=all')
 #   make prepare                        install and check Podman, runc, mmdebstrap, Python packages, Go (as go.mod needs)
 #   make test                           the collection's own tests (lint, unit, integration)
@@ -64,6 +65,11 @@ FORCE:
 
 $(addprefix test-integration-,$(SERVICES)): test-integration-%: prepare
 	$(BIN)/ansible-playbook playbooks/$*.yml $(PLAYBOOK_ARGS)
+
+# The watch loop (docs/watch.md): any service of testinfra_services, e.g. make watch-myservice ARGS='-e @my.yml'
+# (a pattern rule: not .PHONY, which would skip it; FORCE instead).
+watch-%: prepare FORCE
+	$(BIN)/python playbooks/watch.py $* $(if $(wildcard playbooks/$*.yml),playbooks/$*.yml,playbooks/service.yml -e testinfra_service=$*) $(PLAYBOOK_ARGS)
 
 test-integration-all: prepare
 	$(BIN)/ansible-playbook playbooks/all.yml $(PLAYBOOK_ARGS)

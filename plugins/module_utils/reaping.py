@@ -206,27 +206,39 @@ def test_processes():
 
 
 def reap_processes(module, params, now, result):
-    victims = [{"pid": pid, "start": runstate.start_time(pid), "name": "%d %s" % (pid, command)}
-               for pid, (labels, command) in sorted(test_processes().items())
-               if wanted(labels, params, now, result["left_runs"])]
-    result["processes"] = [v["name"] for v in victims]
-    if victims and not module.check_mode:
-        for victim in victims:  # not their groups: a test process may share the group of an Ansible worker
+    """End the test processes the call is about: TERM, KILL after 5 s. Then look again (up to 3 times): a process
+    can start a child while it is being ended (the ginkgo CLI its parallel workers, go test a test binary)."""
+    result["processes"] = []
+    seen = set()
+    for dummy in range(3):
+        victims = [{"pid": pid, "start": runstate.start_time(pid), "name": "%d %s" % (pid, command)}
+                   for pid, (labels, command) in sorted(test_processes().items())
+                   if wanted(labels, params, now, result["left_runs"])]
+        victims = [v for v in victims if (v["pid"], v["start"]) not in seen or runstate.alive(v["pid"], v["start"])]
+        if not victims:
+            return
+        result["processes"] += [v["name"] for v in victims if (v["pid"], v["start"]) not in seen]
+        seen.update((v["pid"], v["start"]) for v in victims)
+        if module.check_mode:
+            return
+        end_processes(victims)
+
+
+def end_processes(victims):
+    for victim in victims:  # not their groups: a test process may share the group of an Ansible worker
+        try:
+            os.kill(victim["pid"], 15)
+        except OSError:
+            pass
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(runstate.alive(v["pid"], v["start"]) for v in victims):
+        time.sleep(0.05)
+    for victim in victims:
+        if runstate.alive(victim["pid"], victim["start"]):
             try:
-                os.kill(victim["pid"], 15)
+                os.kill(victim["pid"], 9)
             except OSError:
                 pass
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and any(runstate.alive(v["pid"], v["start"]) for v in victims):
-            time.sleep(0.05)
-        for victim in victims:
-            if runstate.alive(victim["pid"], victim["start"]):
-                try:
-                    os.kill(victim["pid"], 9)
-                except OSError:
-                    pass
-
-
 
 
 def left_lines(left_runs):

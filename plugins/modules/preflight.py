@@ -129,6 +129,37 @@ options:
         Each must exist; a directory stands for the C(.yaml), C(.yml) and C(.json) files in it.
     type: dict
     default: {}
+  runner:
+    description:
+      - C(go) or C(ginkgo). C(go) runs C(go test -json). C(ginkgo) runs the ginkgo CLI (C(ginkgo run --procs --timeout --json-report)) at
+        the version of C(github.com/onsi/ginkgo/v2) the module requires, built from the Go module cache into
+        O(cache_dir)C(/bin/ginkgo-<version>) on first use; a small converter prints ginkgo's JSON report as
+        C(go test -json) events, so the summary, JUnit and C(summary.json) read the same format.
+      - Packages without any Ginkgo suite run with C(go test) (a warning says so); Ginkgo suites mixed with plain
+        C(testing) packages fail, since ginkgo reports no results for the plain ones.
+      - For C(ginkgo), C(-ginkgo.X) flags of O(go_test_flags) become C(--X), C(-failfast) C(--fail-fast), C(-test.X)
+        flags go to the test binaries, C(-json), C(-count), C(-timeout), C(-o) and C(-c) are dropped, C(-run) and
+        C(-skip) fail (ginkgo selects specs with C(--focus), C(--skip), C(--label-filter)), the others are passed as
+        they are.
+    type: str
+    default: go
+  procs:
+    description: With O(runner=ginkgo), ginkgo's C(--procs); C(0) is the number of cores of the host.
+    type: int
+    default: 0
+  race:
+    description: Build with the race detector (ginkgo's C(--race), C(go test -race)).
+    type: bool
+    default: false
+  report_file:
+    description:
+      - With O(runner=ginkgo), where ginkgo writes its JSON report (and C(<report_file>.log), its console output); a
+        relative path is taken under O(state_dir).
+    type: str
+    default: ginkgo-report.json
+  cache_dir:
+    description: The collection's cache (ginkgo binaries under C(bin/)). Default C($XDG_CACHE_HOME/kubernaut-testinfra).
+    type: path
 attributes:
   check_mode:
     support: full
@@ -156,6 +187,11 @@ argv:
   type: list
   elements: str
   sample: [timeout, --kill-after=30, "600", go, test, -json, -count=1, -timeout=5m, ./test/integration/ai/...]
+ginkgo:
+  description: With O(runner=ginkgo) (and a Ginkgo suite to run), the ginkgo binary, its version, report and procs; else empty.
+  returned: success
+  type: dict
+  sample: {path: /home/me/.cache/kubernaut-testinfra/bin/ginkgo-v2.28.0, version: v2.28.0, report: /tmp/x/r.json}
 binary_dir:
   description: The directory C(go test -o) writes the test binaries to, or an empty string when O(binary_dir) is not used.
   returned: success
@@ -213,11 +249,14 @@ import os
 import pwd
 import re
 import socket
+import sys
 import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kubernaut.testinfra.plugins.module_utils import runstate
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.envtest.cache import default_cache_dir
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest import binary_cache as test_binaries
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest import ginkgo_cli, ginkgo_json
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.k8s import manifests
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.reaping import port_taken_message, reap
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.runstate import default_base_dir
@@ -370,6 +409,7 @@ def build_argv(module, go, test_packages=(), bin_dir=""):
     argv += [] if has("-json") else ["-json"]
     argv += [] if has("-count") else ["-count=1"]
     argv += [] if has("-timeout") else ["-timeout=" + params["go_test_timeout"]]
+    argv += ["-race"] if params["race"] and not has("-race") else []
     argv += ["-o", bin_dir + "/"] if bin_dir else []
     # test binary flags (-ginkgo.*, -test.*) go after the packages, where go test passes them on; a plain
     # testing binary rejects -ginkgo.* flags, so they are dropped unless every test package uses Ginkgo
@@ -380,10 +420,69 @@ def build_argv(module, go, test_packages=(), bin_dir=""):
         flags = [f for f in flags if f not in ginkgo_flags]
     binary = [f for f in flags if f.startswith(("-ginkgo.", "--ginkgo.", "-test.", "--test."))]
     argv += [f for f in flags if f not in binary] + params["packages"] + binary
+    return bounded(module, argv, seconds)
+
+
+def bounded(module, argv, seconds):
+    """``argv`` under coreutils timeout: the test timeout plus the build allowance (when timeout is installed)."""
     wrapper = module.get_bin_path("timeout")
     if wrapper:
-        argv = [wrapper, "--kill-after=30", str(int(seconds) + params["build_grace"])] + argv
+        argv = [wrapper, "--kill-after=30", str(int(seconds) + module.params["build_grace"])] + argv
     return argv
+
+
+def runner_of(module, test_packages):
+    """O(runner), except that packages without any Ginkgo suite run with go test (a run-wide testinfra_runner=ginkgo
+    over plain testing suites); Ginkgo suites mixed with plain ones fail (ginkgo gives no test results for those)."""
+    params = module.params
+    if params["runner"] != "ginkgo":
+        return params["runner"]
+    suites = getattr(module, "ginkgo_packages", [])
+    plain = sorted(set(test_packages) - set(suites))
+    if not suites:
+        module.warn("runner ginkgo: no Ginkgo suite in the packages of service %s; go test runs them"
+                    % params["service"])
+        return "go"
+    if plain:
+        module.fail_json(msg="runner ginkgo: packages of service %s are not Ginkgo suites (%s): ginkgo reports no "
+                         "results for plain go tests; list them in a service of their own, or use runner: go"
+                         % (params["service"], ", ".join(plain)))
+    return "ginkgo"
+
+
+def ginkgo_run(module, go, test_packages):
+    """(argv, facts) of O(runner=ginkgo): ginkgo built (or found in the cache), the converter installed."""
+    params = module.params
+    version, error = ginkgo_cli.required_version(module.run_command, go, params["repo_dir"])
+    if error:
+        module.fail_json(msg="runner ginkgo of service %s: the Go module in %s does not require %s (%s): add it "
+                         "(go get %s) or use runner: go" % (params["service"], params["repo_dir"],
+                                                            ginkgo_cli.GINKGO_MODULE, error, ginkgo_cli.GINKGO_MODULE))
+    wrong = ginkgo_cli.refused(params["go_test_flags"])
+    if wrong:
+        module.fail_json(msg="runner ginkgo of service %s: %s (go test flags in testinfra_go_test_flags or the service's "
+                         "go_test_flags that ginkgo does not have)" % (params["service"], "; ".join(wrong)))
+    cache = params["cache_dir"] or default_cache_dir(os.environ, os.path.expanduser("~"))
+    base = params["state_dir"] or default_base_dir()
+    report = os.path.join(base, os.path.expanduser(params["report_file"]))
+    path = ginkgo_cli.binary_path(cache, version)
+    converter = os.path.join(cache, "bin", ginkgo_cli.CONVERTER)
+    if not module.check_mode:
+        try:
+            path, error = ginkgo_cli.build(module.run_command, go, params["repo_dir"], cache, version)
+            converter = ginkgo_cli.install_converter(cache, ginkgo_json)
+        except OSError as exc:
+            error = str(exc)
+        if error:
+            module.fail_json(msg="cannot build the ginkgo CLI %s into %s: %s" % (version, cache, error))
+    procs = params["procs"] or os.cpu_count() or 1
+    argv, dropped = ginkgo_cli.ginkgo_argv(sys.executable or "python3", converter, path, report, params["packages"],
+                                           params["go_test_flags"], procs, params["race"], params["go_test_timeout"])
+    if dropped:
+        module.warn("runner ginkgo: %s left out (go test flags the ginkgo runner sets or does not have)"
+                    % " ".join(dropped))
+    return bounded(module, argv, go_duration_seconds(params["go_test_timeout"])), dict(
+        path=path, version=version, report=report, procs=procs)
 
 
 ARGUMENT_SPEC = dict(
@@ -402,6 +501,11 @@ ARGUMENT_SPEC = dict(
         variable=dict(type="str", default=""),
     )),
     manifests=dict(type="dict", default={}),
+    runner=dict(type="str", default="go"),  # go or ginkgo, checked with a message naming the variables
+    procs=dict(type="int", default=0),
+    race=dict(type="bool", default=False),
+    report_file=dict(type="str", default="ginkgo-report.json"),
+    cache_dir=dict(type="path"),
     binary_dir=dict(type="str"),
     binaries_in_cache=dict(type="bool", default=False),
     labels=dict(type="dict", default={}),
@@ -437,6 +541,12 @@ def run_module(module):
     if go_duration_seconds(params["go_test_timeout"]) is None:
         module.fail_json(msg="timeout %r of service %s is not a Go duration: use a value such as 5m or 90s"
                          % (params["go_test_timeout"], params["service"]))
+    if params["runner"] not in ("go", "ginkgo"):
+        module.fail_json(msg="runner %r of service %s is neither go nor ginkgo: fix testinfra_runner, or "
+                         "testinfra_services.%s.runner" % (params["runner"], params["service"], params["service"]))
+    if params["procs"] < 0:
+        module.fail_json(msg="procs %d of service %s is negative: use 0 (the host's cores) or a number of processes"
+                         % (params["procs"], params["service"]))
     check_repo(module)
     go = find_tool(module, params["go"], "install Go (https://go.dev/dl/) or run `make prepare`, "
                    "or set testinfra_go=/path/to/go")
@@ -450,9 +560,14 @@ def run_module(module):
         reaped = reap(module, dict(run_id=None, expired_only=False, stale=True, keep_labels=[],
                                    podman=params["podman"] or "podman", state_dir=params["state_dir"]))
     check_ports(module)
-    bin_dir = binary_dir(module, test_packages)
-    module.exit_json(changed=reaped.get("changed", False), reaped=reaped,
-                     argv=build_argv(module, go, test_packages, bin_dir), binary_dir=bin_dir, temp_dir=temp_dir(module),
+    if runner_of(module, test_packages) == "ginkgo":
+        bin_dir = ""
+        argv, ginkgo = ginkgo_run(module, go, test_packages)
+    else:
+        bin_dir = binary_dir(module, test_packages)
+        argv, ginkgo = build_argv(module, go, test_packages, bin_dir), {}
+    module.exit_json(changed=reaped.get("changed", False), reaped=reaped, ginkgo=ginkgo,
+                     argv=argv, binary_dir=bin_dir, temp_dir=temp_dir(module),
                      go_version=go_version.strip(), manifests=manifests, test_packages=test_packages,
                      controller=runstate.controller(), state_dir=default_base_dir(), user=pwd.getpwuid(os.getuid()).pw_name,
                      hostname=socket.gethostname(), finished=time.time())
