@@ -177,6 +177,16 @@ image:
   description: Subset of C(podman image inspect) of the local image (id, size, created, config).
   returned: when the local image was used
   type: dict
+cgroup_v2:
+  description: Whether this host has the unified cgroup hierarchy (cgroup v2).
+  returned: always
+  type: bool
+fail_cgroup_v1_patch:
+  description:
+    - Whether the cluster needs the KubeletConfiguration patch C(failCgroupV1=false). True for Kubernetes 1.35 or newer
+      (whose kubelet refuses cgroup v1 otherwise) on a cgroup v1 host.
+  returned: always
+  type: bool
 actions:
   description: What was made, in order.
   returned: always
@@ -184,12 +194,14 @@ actions:
   elements: str
 """
 
-import re
+import os
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.image.upstream import resolve_upstream
-from ansible_collections.kubernaut.testinfra.plugins.module_utils.kind.node import NodeImage
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.kind.node import LABEL_CNI, NodeImage
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.kind.refs import (
+    kind_image_ref, needs_fail_cgroup_v1, tag_version)
 
 ARGUMENT_SPEC = dict(
     name=dict(type="str", default="localhost/kubernaut/kind-node:v1.34.4"),
@@ -208,20 +220,26 @@ ARGUMENT_SPEC = dict(
 )
 
 
-def upstream_version(ref):
-    match = re.search(r":(v\d+\.\d+\.\d+)(@|$)", ref)
-    return match.group(1) if match else ""
-
-
 def run_module(module):
     """The module's work; ``module`` is an AnsibleModule, or a LocalModule when run in process."""
+    cgroup_v2 = os.path.exists("/sys/fs/cgroup/cgroup.controllers")
     if module.params["source"] != "local":
+        if not module.params["upstream"]:
+            module.fail_json(msg="kind_node_image_source=%s needs kind_node_image (the registry image to prefer)"
+                             % module.params["source"])
+        module.params["upstream"] = kind_image_ref(module.params["upstream"])  # as kind looks it up
         upstream = resolve_upstream(module)
         if upstream:
-            upstream.update(kubernetes_version=upstream_version(upstream["ref"]), cni="kindnet", actions=[])
+            version = tag_version(upstream["ref"])
+            rc, out, dummy = module.run_command(["podman", "image", "inspect", "--format",
+                                                 '{{index .Config.Labels "%s"}}' % LABEL_CNI, upstream["ref"]])
+            cni = out.strip() if rc == 0 and out.strip() not in ("", "<no value>") else "kindnet"
+            upstream.update(kubernetes_version=version, cni=cni, actions=[], cgroup_v2=cgroup_v2,
+                            fail_cgroup_v1_patch=needs_fail_cgroup_v1(version, cgroup_v2))
             module.exit_json(**upstream)
     result = NodeImage(module).present()
-    result["upstream_error"] = getattr(module, "_upstream_error", "")
+    result.update(upstream_error=getattr(module, "_upstream_error", ""), cgroup_v2=cgroup_v2,
+                  fail_cgroup_v1_patch=needs_fail_cgroup_v1(result["kubernetes_version"], cgroup_v2))
     module.exit_json(**result)
 
 
