@@ -18,8 +18,8 @@ description:
     preferred, and a local image O(name) is used when no registry answers. With O(source=local) the local image only.
   - The local image is what C(kind build node-image) makes, without a registry or GitHub downloads. A Debian
     O(suite) root file system (mmdebstrap) with the packages of kind's base image (systemd, containerd, runc, the
-    CNI plugins, iptables, conntrack, ethtool, socat, mount and others) gets kind's own node files: containerd
-    configuration, entrypoint, kubelet unit and drop-ins, taken from C(images/base/files) of the kind Go module of the
+    CNI plugins, iptables, conntrack, ethtool, socat, mount and others) gets kind's own node files (containerd
+    configuration, entrypoint, kubelet unit and drop-ins), taken from C(images/base/files) of the kind Go module of the
     version of O(kind_binary).
   - kubelet, kubeadm and kubectl, and the control-plane images kubeadm expects (kube-apiserver,
     kube-controller-manager, kube-scheduler, kube-proxy, etcd, CoreDNS, pause, in the versions
