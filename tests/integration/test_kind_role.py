@@ -405,10 +405,11 @@ def node_kubectl(cluster, *args, stdin=None):
 
 
 @pytest.mark.skipif(os.environ.get("KUBERNAUT_TESTINFRA_SKIP_KIND_BOOT") == "1", reason="KUBERNAUT_TESTINFRA_SKIP_KIND_BOOT=1")
-def test_local_node_image_boots_two_nodes_with_pod_network_and_cluster_dns(cluster, home, tmp_path):
+def test_local_node_image_boots_two_nodes_with_pod_network_and_cluster_dns(cluster, tmp_path):
     """A real cluster of the local node image (built on first use, else reused): two nodes Ready, a Deployment's pod
     Ready on the worker, and its Service reached by name from a pod on the control-plane node (cluster DNS,
-    kube-proxy, routes between the nodes' podCIDRs); cleanup removes everything."""
+    kube-proxy, routes between the nodes' podCIDRs); cleanup removes everything. Runs with the real HOME: the node
+    image's binaries and Go's caches live there."""
     state_dir = tmp_path / "state"
     facts = tmp_path / "facts.json"
     nodes, nets = kind_nodes(), networks()

@@ -104,7 +104,24 @@ set -o nounset -o pipefail
 conf=/etc/cni/net.d/10-kubernaut-ptp.conflist
 self=$(hostname)
 last=""
+rbac=""
 while true; do
+  # nodes may read their own Node object only: let them (group system:nodes) read all, as kindnetd's
+  # ServiceAccount may; the control-plane node has the admin kubeconfig to say so
+  if [[ -z $rbac && -f /etc/kubernetes/admin.conf ]]; then
+    kubectl --kubeconfig=/etc/kubernetes/admin.conf --request-timeout=5s apply -f - >/dev/null 2>&1 <<'RBAC' && rbac=1
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: "kubernaut:pod-network"}
+rules: [{apiGroups: [""], resources: [nodes], verbs: [get, list, watch]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: "kubernaut:pod-network"}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "kubernaut:pod-network"}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: Group, name: "system:nodes"}]
+RBAC
+  fi
   kubeconfig=/etc/kubernetes/kubelet.conf
   [[ -f /etc/kubernetes/admin.conf ]] && kubeconfig=/etc/kubernetes/admin.conf
   if [[ -f $kubeconfig ]]; then
