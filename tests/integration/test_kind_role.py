@@ -439,3 +439,19 @@ def test_local_node_image_boots_two_nodes_with_pod_network_and_cluster_dns(clust
     if "kind" not in nets:
         assert "kind" not in networks()
     assert kind_nodes() == nodes
+
+
+def test_check_mode_with_the_local_node_image_renders_its_own_pod_network(cluster, home):
+    """Check mode: the local node image is reused or reported as to be built, and the configuration disables kind's
+    default CNI (the image brings its own), with one worker node."""
+    nodes, nets = kind_nodes(), networks()
+    images = podman("images", "-q").split()
+    rc, out = run("--check", "--diff", kind_cluster_name=cluster, kind_node_image_source="local", kind_workers=1)
+    assert rc == 0, out
+    config = yaml.safe_load(diff_after(out, "cluster.yaml.j2"))
+    assert config["networking"]["disableDefaultCNI"] is True
+    assert [n["role"] for n in config["nodes"]] == ["control-plane", "worker"]
+    assert {n["image"] for n in config["nodes"]} == {LOCAL_IMAGE}
+    assert "kubeadmConfigPatches" not in config  # v1.34 needs no failCgroupV1 patch
+    assert podman("images", "-q").split() == images  # nothing built in check mode
+    assert_nothing_left(cluster, nodes, nets, "/tmp/kubernaut-testinfra-kind-" + cluster, home)
