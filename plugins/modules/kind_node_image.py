@@ -169,6 +169,15 @@ images:
   description: The preloaded images by name (pause lists every tag it has).
   returned: when the local image was built
   type: dict
+kubeadm_config_patches:
+  description:
+    - kubeadm ClusterConfiguration patches the cluster needs with the local image (kind C(kubeadmConfigPatches)). When
+      the Go module proxy does not serve the etcd or CoreDNS release kubeadm names, the next patch release of the same
+      minor is built and tagged as what it is, and these patches give kubeadm the tags (C(etcd.local.imageTag),
+      C(dns.imageTag)). Empty otherwise.
+  returned: when the local image was used
+  type: list
+  elements: str
 build_seconds:
   description: Seconds of each part made in this run (binaries, image tarballs, node image).
   returned: when the local image was used
@@ -234,7 +243,7 @@ def run_module(module):
             rc, out, dummy = module.run_command(["podman", "image", "inspect", "--format",
                                                  '{{index .Config.Labels "%s"}}' % LABEL_CNI, upstream["ref"]])
             cni = out.strip() if rc == 0 and out.strip() not in ("", "<no value>") else "kindnet"
-            upstream.update(kubernetes_version=version, cni=cni, actions=[], cgroup_v2=cgroup_v2,
+            upstream.update(kubernetes_version=version, cni=cni, actions=[], kubeadm_config_patches=[], cgroup_v2=cgroup_v2,
                             fail_cgroup_v1_patch=needs_fail_cgroup_v1(version, cgroup_v2))
             module.exit_json(**upstream)
     result = NodeImage(module).present()

@@ -455,3 +455,30 @@ def test_check_mode_with_the_local_node_image_renders_its_own_pod_network(cluste
     assert "kubeadmConfigPatches" not in config  # v1.34 needs no failCgroupV1 patch
     assert podman("images", "-q").split() == images  # nothing built in check mode
     assert_nothing_left(cluster, nodes, nets, "/tmp/kubernaut-testinfra-kind-" + cluster, home)
+
+
+IMAGE_135 = "localhost/kubernaut/kind-node:v1.35.4"
+HAVE_135 = subprocess.run(["podman", "image", "exists", IMAGE_135], check=False).returncode == 0
+
+
+@pytest.mark.skipif(not (HAVE_135 or os.environ.get("KUBERNAUT_TESTINFRA_KIND_135") == "1"),
+                    reason="builds Kubernetes v1.35.4 (minutes): set KUBERNAUT_TESTINFRA_KIND_135=1, or build " +
+                           IMAGE_135 + " first")
+def test_kubernetes_135_gets_the_fail_cgroup_v1_patch_on_cgroup_v1_and_boots(cluster, tmp_path):
+    cgroup_v2 = os.path.exists("/sys/fs/cgroup/cgroup.controllers")
+    state_dir = tmp_path / "state"
+    rc, out = run(kind_cluster_name=cluster, kind_node_image_source="local", kind_kubernetes_version="v1.35.4",
+                  kind_keep=True, kind_state_dir=str(state_dir), timeout=3600)
+    try:
+        assert rc == 0, out
+        config = yaml.safe_load((state_dir / "cluster.yaml").read_text())
+        patches = config.get("kubeadmConfigPatches") or []
+        assert any("failCgroupV1: false" in p for p in patches) is (not cgroup_v2), patches
+        ready = node_kubectl(cluster, "wait", "--for=condition=Ready", "node", "--all", "--timeout=120s")
+        assert ready.returncode == 0, ready.stderr
+        version = node_kubectl(cluster, "get", "nodes", "-o", "jsonpath={.items[0].status.nodeInfo.kubeletVersion}")
+        assert version.stdout == "v1.35.4"
+    finally:
+        rc, out = run(kind_test_tasks="cleanup", kind_state_dir=str(state_dir), kind_keep=False)
+    assert rc == 0, out
+    assert not kind_nodes(cluster)

@@ -23,7 +23,7 @@ from ansible_collections.kubernaut.testinfra.plugins.module_utils.envtest.gomod 
     ETCD_MODULE, KUBERNETES_MODULE, go_directive, godebug_settings, kube_apiserver_ldflags, required_go,
     staging_replaces, wrapper_gomod_etcd)
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.envtest.versions import (
-    normalize_version, staging_version)
+    module_versions, normalize_version, same_minor, semver_key, staging_version)
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.kind.archive import files_layer, write_image
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.kind.nodefiles import KUBE_PROXY_WRAPPER
 
@@ -95,6 +95,28 @@ def image_version(reference):
     return "v" + match.group(1) if match else None
 
 
+def pick_release(listed, wanted, servable):
+    """The release to build for kubeadm's ``wanted`` version: itself when the proxy serves it (``servable()``, asked
+    only when it is not ``listed``), else the next listed patch release of its minor, else the newest one; None when
+    the minor has none. (The Go module proxy of some networks refuses some versions.)"""
+    if wanted in listed or servable():
+        return wanted
+    releases = [v for v in same_minor(listed, wanted) if "-" not in v]
+    newer = [v for v in releases if semver_key(v) > semver_key(wanted)]
+    return (newer or releases[-1:] or [None])[0]
+
+
+def config_patches(substituted):
+    """kubeadm ClusterConfiguration patches for images built at another version than kubeadm names:
+    ``substituted`` is {'etcd': '3.6.8-0', 'coredns': 'v1.13.2'} (new tags)."""
+    lines = []
+    if "etcd" in substituted:
+        lines += ["etcd:", "  local:", '    imageTag: "%s"' % substituted["etcd"]]
+    if "coredns" in substituted:
+        lines += ["dns:", '  imageTag: "%s"' % substituted["coredns"]]
+    return ["\n".join(["kind: ClusterConfiguration"] + lines) + "\n"] if lines else []
+
+
 class Components(object):
     """Builds (or takes from ``cache_dir``/kind) what a node image needs; ``fail(msg)`` ends the module,
     ``act(text)`` records what was done."""
@@ -110,6 +132,7 @@ class Components(object):
         self.fail = fail
         self.act = act
         self.seconds = {}
+        self.patches = []
 
     @contextlib.contextmanager
     def locked(self, name):
@@ -185,7 +208,9 @@ class Components(object):
         def make(tmp):
             what = "etcd %s" % version
             self.go.find(what)
-            info = self.go.module_info(ETCD_MODULE, version, what, "kind_kubernetes_version (kubeadm's etcd)")
+            # the proxy's version lists lack releases that it serves (etcd v3.6.6)
+            info = self.go.module_info(ETCD_MODULE, version, what, "kind_kubernetes_version (kubeadm's etcd)",
+                                       require_listed=False)
             need = required_go(info.get("GoVersion"))
             self.go_build(what, "kind-etcd-%s" % version, wrapper_gomod_etcd(version, need), [ETCD_MODULE], "-s -w",
                           tmp)
@@ -256,6 +281,28 @@ class Components(object):
                       % (self.k8s, ", ".join(missing), tail(out, 10)))
         return images
 
+    def release(self, module_path, wanted, what):
+        """pick_release for ``module_path``; fails naming the versions there are."""
+        self.go.find(what)
+        env = self.go.build_env()
+        rc, out = run([self.go.path, "list", "-m", "-versions", module_path], cwd="/", env=env, timeout=300)
+        listed = module_versions(out) if rc == 0 else []
+
+        def servable():
+            rc, out = run([self.go.path, "mod", "download", "-json", "%s@%s" % (module_path, wanted)], cwd="/",
+                          env=env, timeout=600)
+            return rc == 0 and '"Error"' not in out
+
+        picked = pick_release(listed, wanted, servable)
+        if not picked:
+            self.fail("%s: kubeadm of Kubernetes %s wants %s %s, which the Go module proxy (GOPROXY=%s) does not "
+                      "serve, nor any other release of that minor: pick another kind_kubernetes_version"
+                      % (what, self.k8s, module_path, wanted, self.go.env.get("GOPROXY")))
+        if picked != wanted:
+            self.act("%s: the Go module proxy does not serve %s %s; built %s instead (and told kubeadm)"
+                     % (what, module_path, wanted, picked))
+        return picked
+
     # -- images -----------------------------------------------------------------------------
     def images(self, sandbox_image):
         """Directory of image tarballs (one per image, with a .sha256 each) of everything kubeadm pulls, and the
@@ -266,6 +313,16 @@ class Components(object):
         if not etcd_v or not coredns_v:
             self.fail("cannot tell the etcd and CoreDNS versions from kubeadm's images %s, %s"
                       % (refs["etcd"], refs["coredns"]))
+        substituted = {}
+        picked = self.release(ETCD_MODULE, etcd_v, "etcd")
+        if picked != etcd_v:
+            etcd_v, substituted["etcd"] = picked, picked[1:] + "-0"
+            refs["etcd"] = "%s:%s" % (refs["etcd"].rsplit(":", 1)[0], substituted["etcd"])
+        picked = self.release(COREDNS_MODULE, coredns_v, "CoreDNS")
+        if picked != coredns_v:
+            coredns_v, substituted["coredns"] = picked, picked
+            refs["coredns"] = "%s:%s" % (refs["coredns"].rsplit(":", 1)[0], picked)
+        self.patches = config_patches(substituted)
         etcd, coredns, pause, base = self.etcd(etcd_v), self.coredns(coredns_v), self.pause(), self.kube_proxy_base()
         pause_tags = sorted(set([refs["pause"], sandbox_image]))
         key = "-".join([self.k8s, etcd_v, coredns_v, "1"])

@@ -27,11 +27,13 @@ from ansible_collections.kubernaut.testinfra.plugins.module_utils.kind.nodefiles
     KIND_MODULE, kind_base_files, own_files)
 
 # Bump when the node recipe changes in a way the spec hash does not see (forces a rebuild).
-RECIPE = 1
+RECIPE = 2
 LABEL_KUBERNETES = "io.kubernaut.testinfra.kind.kubernetes"
 LABEL_KIND = "io.kubernaut.testinfra.kind.version"
 LABEL_CNI = "io.kubernaut.testinfra.kind.cni"
 CNI = "ptp"
+# What the image holds besides its files: the preloaded images and the kubeadm patches they need.
+STAGE_INFO = "/kind/kubernaut-images.json"
 
 # What kind's base image installs (images/base/Dockerfile), from Debian: containerd, runc and the CNI plugins
 # are Debian's packages instead of kind's own builds.
@@ -170,6 +172,7 @@ class NodeImage(object):
                            ref=self.params["name"], source_used="local")
         if existing and labels.get(LABEL_SPEC) == spec_hash and not self.params["force"]:
             self.result.update(action="reused", reason="image exists with the same spec", image=image.summary(existing))
+            self.result.update(self.stage_info(stage, image))
             return self.result
         if self.module.check_mode:
             self.result.update(changed=True, action="built" if not existing else "rebuilt",
@@ -181,12 +184,27 @@ class NodeImage(object):
         self.result.update(changed=True, action=built["action"], reason=built["reason"], image=built["image"])
         return self.result
 
+    def stage_info(self, stage, image):
+        """{images, kubeadm_config_patches} of a reused image: from the cached stage, else read from the image."""
+        try:
+            with open(stage + STAGE_INFO) as handle:
+                return json.load(handle)
+        except (IOError, OSError, ValueError):
+            pass
+        rc, out, err = image.run([image.podman, "run", "--rm", "--network=none", "--entrypoint", "cat", image.ref,
+                                  STAGE_INFO], check=False)
+        try:
+            return json.loads(out) if rc == 0 else {"kubeadm_config_patches": []}
+        except ValueError:
+            return {"kubeadm_config_patches": []}
+
     def make_stage(self, stage, sandbox):
         parts = Components(self.module, self.go, self.cache_dir, self.k8s, self.params["suite"], self.params["mirror"],
                            self.fail, self.act)
         kube, images, refs = parts.images(sandbox)
         self.result["build_seconds"].update(parts.seconds)
         self.result["images"] = refs
+        self.result["kubeadm_config_patches"] = parts.patches
         if os.path.isdir(stage):
             return
         tmp = stage + ".tmp-%d" % os.getpid()
@@ -200,6 +218,8 @@ class NodeImage(object):
                 _link(os.path.join(images, name), os.path.join(tmp, "kind", "images", name))
             with open(os.path.join(tmp, "kind", "version"), "w") as handle:
                 handle.write(self.k8s)
+            with open(os.path.join(tmp, "kind", STAGE_INFO.lstrip("/").split("/", 1)[1]), "w") as handle:
+                json.dump({"images": refs, "kubeadm_config_patches": parts.patches}, handle, indent=1, sort_keys=True)
             os.rename(tmp, stage)
         finally:
             remove(tmp)

@@ -140,3 +140,24 @@ def test_kind_base_files_of_real_module():
 def test_kind_base_files_of_missing_dir(tmp_path):
     with pytest.raises(ValueError, match="images/base/files"):
         kind_base_files(str(tmp_path))
+
+
+def test_pick_release_prefers_kubeadms_then_the_next_patch_of_its_minor():
+    from ansible_collections.kubernaut.testinfra.plugins.module_utils.kind.components import pick_release
+    listed = ["v3.5.24", "v3.6.0", "v3.6.4", "v3.6.5", "v3.6.8", "v3.6.12", "v3.7.0-alpha.0"]
+    asked = []
+    assert pick_release(listed, "v3.6.5", lambda: asked.append(1)) == "v3.6.5" and not asked
+    assert pick_release(listed, "v3.6.6", lambda: False) == "v3.6.8"
+    assert pick_release(listed, "v3.6.6", lambda: True) == "v3.6.6"  # served though not listed (CoreDNS v1.12.1)
+    assert pick_release(listed, "v3.6.20", lambda: False) == "v3.6.12"
+    assert pick_release(listed, "v3.8.1", lambda: False) is None
+
+
+def test_config_patches_name_the_substituted_tags():
+    import yaml
+    from ansible_collections.kubernaut.testinfra.plugins.module_utils.kind.components import config_patches
+    assert config_patches({}) == []
+    [patch] = config_patches({"etcd": "3.6.8-0", "coredns": "v1.13.2"})
+    doc = yaml.safe_load(patch)
+    assert doc == {"kind": "ClusterConfiguration", "etcd": {"local": {"imageTag": "3.6.8-0"}},
+                   "dns": {"imageTag": "v1.13.2"}}
