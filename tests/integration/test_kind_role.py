@@ -328,7 +328,7 @@ def test_check_mode_renders_the_config_and_creates_nothing(cluster, home):
     record = json.loads(diff_after(out, state_dir + "/kind.json"))
     assert record == {"cluster": cluster, "provider": "podman", "binary": KIND, "created": True, "keep": False,
                       "network_created": "kind" not in nets, "kubeconfig": state_dir + "/kubeconfig",
-                      "labels": {"io.kubernaut.testinfra.run": "itest"}}
+                      "labels": {"io.kubernaut.testinfra.run": "itest"}, "workers": 0}
     assert_nothing_left(cluster, nodes, nets, state_dir, home)
     assert not os.path.exists(state_dir)
 
