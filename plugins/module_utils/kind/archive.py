@@ -12,9 +12,7 @@ import hashlib
 import io
 import json
 import os
-import shutil
 import tarfile
-import tempfile
 
 # A fixed time for every entry and the image's creation: the same inputs give the same image ID.
 EPOCH = 0
@@ -69,7 +67,7 @@ def write_image(path, tags, layers, entrypoint=None, cmd=None, env=None, workdir
     """Write a `docker save` archive of an image with the given layer tars (lowest first) to ``path``.
 
     ``tags`` are the references containerd lists it under (registry.k8s.io/pause:3.10.1)."""
-    work = tempfile.mkdtemp(prefix=".image-", dir=os.path.dirname(path) or ".")
+    tmp = path + ".tmp"
     try:
         diff_ids, names = [], []
         for layer in layers:
@@ -90,7 +88,6 @@ def write_image(path, tags, layers, entrypoint=None, cmd=None, env=None, workdir
         config_bytes = json.dumps(config, sort_keys=True, separators=(",", ":")).encode("utf-8")
         config_name = hashlib.sha256(config_bytes).hexdigest() + ".json"
         manifest = [{"Config": config_name, "RepoTags": list(tags), "Layers": names}]
-        tmp = path + ".tmp"
         with tarfile.open(tmp, "w", format=tarfile.PAX_FORMAT) as tar:
             def add_bytes(name, data):
                 info = tarfile.TarInfo(name)
@@ -107,4 +104,5 @@ def write_image(path, tags, layers, entrypoint=None, cmd=None, env=None, workdir
         os.rename(tmp, path)
         return "sha256:" + config_name[:-5]
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if os.path.exists(tmp):
+            os.unlink(tmp)
