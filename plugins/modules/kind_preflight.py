@@ -56,6 +56,12 @@ options:
     description: Try one pull of a missing O(node_image) when no O(node_image_archive) is given.
     type: bool
     default: true
+  node_image_check:
+    description:
+      - Whether to make sure O(node_image) is there (present, loaded or pulled). V(false) when another step
+        (M(kubernaut.testinfra.kind_node_image)) resolves the node image; RV(image_source) is then C(not checked).
+    type: bool
+    default: true
   api_server_address:
     description: Host address of the API server.
     type: str
@@ -115,7 +121,7 @@ image:
 image_source:
   description:
     - How the node image was had, one of C(present), C(loaded), C(pulled), C(would load), C(would pull)
-      (check mode), or C(not needed) when the cluster exists.
+      (check mode), C(not needed) when the cluster exists, or C(not checked) (O(node_image_check=false)).
   returned: success
   type: str
 network_exists:
@@ -136,28 +142,14 @@ import socket
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.kind.refs import kind_image_ref
+
 INSTALL_HINT = ("run `make prepare` (it installs kind), or install it with "
                 "`GOBIN=/usr/local/bin go install sigs.k8s.io/kind@v0.33.0`, or your distribution's kind package")
 
 
 def tail(text, lines=3):
     return " ".join(line.strip() for line in (text or "").strip().splitlines()[-lines:])
-
-
-def kind_image_ref(image):
-    """The reference kind's podman/docker providers look up and pull (their sanitizeImage)."""
-    friendly, remainder = image, image
-    if "@sha256:" in image:
-        name, digest = image.split("@sha256:", 1)
-        friendly = name
-        slash, colon = name.rfind("/"), name.rfind(":")
-        remainder = (name[:colon] if colon > slash else name) + "@sha256:" + digest
-    if "/" not in remainder:
-        remainder = "library/" + remainder
-    first = friendly.find("/")
-    if first == -1 or (not any(c in friendly[:first] for c in ".:") and friendly[:first] != "localhost"):
-        return "docker.io/" + remainder
-    return remainder
 
 
 def free_port(address):
@@ -189,6 +181,7 @@ ARGUMENT_SPEC = dict(
     node_image=dict(type="str", required=True),
     node_image_archive=dict(type="str", default=""),
     pull=dict(type="bool", default=True),
+    node_image_check=dict(type="bool", default=True),
     api_server_address=dict(type="str", default="127.0.0.1"),
     api_server_port=dict(type="int", default=0),
 )
@@ -239,6 +232,10 @@ def run_module(module):
         module.fail_json(msg="%s is not installed: kind's %s provider needs it (kind_provider)." % (provider, provider),
                          **result)
     image = result["image"] = kind_image_ref(p["node_image"])
+    if not p["node_image_check"]:
+        result["image_source"] = "not checked"
+        result["network_exists"] = module.run_command([engine, "network", "inspect", "kind"])[0] == 0
+        module.exit_json(**result)
 
     def present():
         return module.run_command([engine, "image", "inspect", "--format", "{{.Id}}", image])[0] == 0

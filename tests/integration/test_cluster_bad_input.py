@@ -40,10 +40,28 @@ def test_kubeconfig_that_reaches_no_cluster(clean_host, tmp_path):
     assert "Provisioning for toolset failed; nothing was left running." in out
 
 
-def test_kind_default_without_node_image_says_how_to_preload(clean_host):
-    # the seed's default backend; this host has no registry, so kindest/node cannot be pulled
-    rc, out = run_playbook("toolset.yml")
+def test_kind_registry_node_image_that_cannot_be_pulled_says_how_to_preload(clean_host):
+    # this host has no registry, so kindest/node cannot be pulled
+    rc, out = run_playbook("toolset.yml", "-e", "kind_node_image_source=registry")
     assert rc != 0
     assert "is not in podman's storage and cannot be pulled" in out
     assert "podman save -o kindest-node.tar" in out and "kind_node_image_archive" in out
+    assert "Provisioning for toolset failed; nothing was left running." in out
+
+
+KIND_CASES = [
+    (["-e", "kind_node_image_source=bogus"], "kind_node_image_source"),
+    (["-e", "kind_node_image_source=local", "-e", "kind_kubernetes_version=1.x"],
+     "kind_kubernetes_version '1.x' is not a Kubernetes version: set it like v1.34.4"),
+    (["-e", "kind_node_image_source=local", "-e", "kind_kubernetes_version=v1.34.99"],
+     "k8s.io/kubernetes v1.34.99 is not on the Go module proxy"),
+]
+
+
+@pytest.mark.parametrize("args,message", KIND_CASES, ids=[c[1][:40] for c in KIND_CASES])
+def test_bad_kind_node_image_input_names_the_variable(clean_host, args, message):
+    rc, out = run_playbook("toolset.yml", *args)
+    assert rc != 0
+    assert message in " ".join(out.split()), out
+    assert "Run kind create cluster" not in out
     assert "Provisioning for toolset failed; nothing was left running." in out

@@ -62,15 +62,16 @@ class GoToolchain(object):
                    GOFLAGS=" ".join(flags), LC_ALL="C")
         return env
 
-    def module_info(self, module_path, version, what, setting):
-        """`go list -m -json module@version` after checking the proxy has the version."""
+    def module_info(self, module_path, version, what, setting, require_listed=True):
+        """`go list -m -json module@version` after checking the proxy has the version. With ``require_listed``
+        false, a version missing from the proxy's list is still looked up (some modules' lists are incomplete)."""
         go = self.find(what)
         env = self.build_env()
         rc, out = run([go, "list", "-m", "-versions", module_path], cwd="/", env=env, timeout=300)
         proxy = self.env.get("GOPROXY") or "the Go module proxy"
         if rc == 0:
             versions = module_versions(out)
-            if version not in versions:
+            if version not in versions and require_listed:
                 near = same_minor(versions, version)
                 if near:
                     listed = "available %s releases: %s" % (".".join(version[1:].split(".")[:2]), ", ".join(near))
