@@ -32,15 +32,25 @@ def _cell(value):
     return ", ".join(str(v) for v in value) if isinstance(value, (list, tuple)) else value
 
 
-def services_table(rows, hosts):
+def placement(services, hosts):
+    """{service: lab host}: all.yml's services over the hosts of a group, round robin ({} without hosts)."""
+    hosts = list(hosts or [])
+    return {service: hosts[i % len(hosts)] for i, service in enumerate(services or [])} if hosts else {}
+
+
+def services_table(rows, hosts, placed=None):
     """``rows``: each service host's testinfra_result ({} for a host that failed before its report);
-    ``hosts``: the service hosts. Returns lines (header, a row per service, the count) and failed (names)."""
+    ``hosts``: the service hosts; ``placed``: {service: lab host} when they ran on lab hosts (a host column).
+    Returns lines (header, a row per service, the count) and failed (names)."""
+    placed = placed or {}
     rows = [row or {} for row in rows or []]
     reported = [row for row in rows if row.get("service")]
     missing = [host for host in hosts or [] if host not in [row["service"] for row in reported]]
     failed = [row["service"] for row in reported if not row.get("ok")] + missing
-    lines = [ROW % HEADER]
-    lines += [ROW % tuple(_cell(row.get(key, "")) for key in COLUMNS) for row in reported]
-    lines += ["%s  NOT RUN (failed before its report; see above)" % host for host in missing]
+    on = (lambda service: "  on %s" % placed[service] if service in placed else "")
+    lines = [ROW % HEADER + ("  host" if placed else "")]
+    lines += [ROW % tuple(_cell(row.get(key, "")) for key in COLUMNS) + on(row["service"]) for row in reported]
+    lines += ["%s  NOT RUN%s (%s before its report; see above)"
+              % (host, on(host)[1:], "unreachable or failed" if host in placed else "failed") for host in missing]
     lines.append("services failed: %d of %d" % (len(failed), len(hosts or [])))
     return dict(lines=lines, failed=failed)

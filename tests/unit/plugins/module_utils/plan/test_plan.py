@@ -173,3 +173,16 @@ def test_services_table_counts_services_that_never_reported():
     assert out["lines"][3] == "toolset  NOT RUN (failed before its report; see above)"
     assert out["lines"][-1] == "services failed: 2 of 3"
     assert out["failed"] == ["gateway", "toolset"]
+
+
+def test_services_go_round_robin_to_lab_hosts_and_the_table_names_them():
+    assert table.placement(["datastorage", "ai", "toolset"], ["lab1", "lab2"]) == {
+        "datastorage": "lab1", "ai": "lab2", "toolset": "lab1"}
+    assert table.placement(["ai"], []) == {}
+    rows = [{"service": "ai", "state": "PASSED", "total": 12, "passed": 12, "failed": 0, "skipped": 0,
+             "backends": ["redis"], "ok": True}, {}]
+    out = table.services_table(rows, ["ai", "toolset"], {"ai": "lab1", "toolset": "lab3"})
+    assert out["lines"][0].split()[-1] == "host"
+    assert out["lines"][1].endswith("  on lab1")
+    assert out["lines"][2] == "toolset  NOT RUN on lab3 (unreachable or failed before its report; see above)"
+    assert out["failed"] == ["toolset"]
