@@ -194,5 +194,8 @@ def test_all_services_across_two_lab_hosts_and_an_unreachable_third(lab_hosts, t
     assert re.search(r"ai\s+PASSED.*on lab2", out), out[-4000:]
     assert re.search(r"toolset\s+NOT RUN\s+on lab3 \(unreachable", out), out[-4000:]
     assert "services failed: 1 of 3" in out, out[-4000:]
+    # what the next run balances the hosts by
+    durations = json.loads((tmp_path / "artifacts" / "all-durations.json").read_text())
+    assert sorted(durations) == ["ai", "datastorage"], durations
     for host in hosts:
         assert leftovers(host) == [], "left on %s: %s" % (host.name, leftovers(host))

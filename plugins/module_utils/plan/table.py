@@ -32,10 +32,34 @@ def _cell(value):
     return ", ".join(str(v) for v in value) if isinstance(value, (list, tuple)) else value
 
 
-def placement(services, hosts):
-    """{service: lab host}: all.yml's services over the hosts of a group, round robin ({} without hosts)."""
+def placement(services, hosts, durations=None):
+    """{service: lab host}: all.yml's services over the hosts of a group ({} without hosts). With the seconds each
+    service took last time (``durations``), the longest first, each to the host with the least seconds so far (a
+    service without a figure counts as the mean of the others); without any, round robin."""
     hosts = list(hosts or [])
-    return {service: hosts[i % len(hosts)] for i, service in enumerate(services or [])} if hosts else {}
+    services = list(services or [])
+    if not hosts:
+        return {}
+    known = {s: float(durations[s]) for s in services if isinstance((durations or {}).get(s), (int, float))}
+    if not known:
+        return {service: hosts[i % len(hosts)] for i, service in enumerate(services)}
+    mean = sum(known.values()) / len(known)
+    load = dict.fromkeys(hosts, 0.0)
+    placed = {}
+    for service in sorted(services, key=lambda s: (-known.get(s, mean), services.index(s))):
+        host = min(hosts, key=lambda h: (load[h], hosts.index(h)))
+        load[host] += known.get(service, mean)
+        placed[service] = host
+    return {service: placed[service] for service in services}
+
+
+def durations(rows, previous=None):
+    """{service: seconds} of the rows that report phases, over ``previous`` (what services not run now took before)."""
+    out = dict(previous or {})
+    for row in rows or []:
+        if (row or {}).get("service") and row.get("phases"):
+            out[row["service"]] = round(sum(float(v) for v in row["phases"].values()), 2)
+    return out
 
 
 def services_table(rows, hosts, placed=None):
