@@ -43,8 +43,16 @@ def run_phases(marks, ready=0.0, now=None):
     return table.phases(marks.get("started"), marks.get("tests"), marks.get("cleanup"), ready, now)
 
 
-def services_table(rows, hosts):
-    return table.services_table(rows, hosts)
+def services_table(rows, hosts, placed=None):
+    return table.services_table(rows, hosts, placed)
+
+
+def service_placement(services, hosts, durations=None):
+    return table.placement(services, hosts, durations)
+
+
+def service_durations(rows, previous=None):
+    return table.durations(rows, previous)
 
 
 class FilterModule(object):
@@ -54,4 +62,5 @@ class FilterModule(object):
         return {"service_selection": service_selection, "backend_port_checks": backend_port_checks,
                 "backend_input_errors": backend_input_errors,
                 "service_provision": service_provision, "shared_launch": shared_launch,
-                "backend_results": backend_results, "run_phases": run_phases, "services_table": services_table}
+                "backend_results": backend_results, "run_phases": run_phases, "services_table": services_table,
+                "service_placement": service_placement, "service_durations": service_durations}

@@ -106,8 +106,36 @@ def expired(labels, now=None):
         return False
 
 
+# Runs a controller started on this host over SSH (a lab host) carry '<pid>:<start>@<controller host>' as their
+# controller label: this host cannot see that process. A module called from that controller is told which of its
+# ansible-playbook processes still run (set_controller_view), and then knows which of its runs are orphaned.
+_CONTROLLER_VIEW = {}
+
+
+def set_controller_view(host, live):
+    """What the controller ``host`` says: ``live``, the '<pid>:<start>' of its ansible-playbook processes."""
+    _CONTROLLER_VIEW.clear()
+    if host:
+        _CONTROLLER_VIEW.update(host=host, live=set(live or []))
+
+
+def live_controllers():
+    """'<pid>:<start>' of every ansible-playbook process on this host (what a lab host is told, set_controller_view)."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        info = _proc(int(pid))
+        if info and any(os.path.basename(part).startswith(b"ansible-playbook") for part in info[0][:2]):
+            found.append("%s:%s" % (pid, info[2]))
+    return found
+
+
 def owner_gone(labels):
-    """True when the labels name an ansible-playbook process on this host that no longer runs."""
+    """True when the labels name an ansible-playbook process on this host that no longer runs, or one on the controller
+    that told us (set_controller_view) it does not run any more."""
+    ident, at, controller_host = labels.get(CONTROLLER_LABEL, "").partition("@")
+    if at:
+        return (bool(_CONTROLLER_VIEW) and controller_host == _CONTROLLER_VIEW["host"]
+                and ident not in _CONTROLLER_VIEW["live"])
     if labels.get(HOST_LABEL) != socket.gethostname():
         return False
     pid, dummy, start = labels.get(CONTROLLER_LABEL, "").partition(":")

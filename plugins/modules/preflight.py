@@ -23,6 +23,8 @@ description:
     in coreutils C(timeout) so a hanging build is bounded too.
 author:
   - kubernaut.testinfra contributors
+extends_documentation_fragment:
+  - kubernaut.testinfra.controllers
 options:
   service:
     description: Service name, for messages.
@@ -510,6 +512,8 @@ ARGUMENT_SPEC = dict(
     binaries_in_cache=dict(type="bool", default=False),
     labels=dict(type="dict", default={}),
     reap_stale=dict(type="bool", default=False),
+    controller_host=dict(type="str", default=""),
+    live_controllers=dict(type="list", elements="str", default=[]),
     temp_dir=dict(type="str"),
     state_dir=dict(type="path"),
 )
@@ -557,6 +561,7 @@ def run_module(module):
     manifests = expand_manifests(module)
     reaped = {}
     if params["reap_stale"]:  # first, so that a dead run's containers free their ports
+        runstate.set_controller_view(params["controller_host"], params["live_controllers"])
         reaped = reap(module, dict(run_id=None, expired_only=False, stale=True, keep_labels=[],
                                    podman=params["podman"] or "podman", state_dir=params["state_dir"]))
     check_ports(module)

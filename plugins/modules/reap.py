@@ -28,6 +28,8 @@ description:
     its ansible-playbook PID.
 author:
   - kubernaut.testinfra contributors
+extends_documentation_fragment:
+  - kubernaut.testinfra.controllers
 options:
   run_id:
     description: Remove only the resources of this run.
@@ -143,6 +145,7 @@ test_binary_caches:
 """
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.kubernaut.testinfra.plugins.module_utils import runstate
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.reaping import reap
 
 
@@ -155,11 +158,14 @@ ARGUMENT_SPEC = dict(
     keep_labels=dict(type="list", elements="str", default=[]),
     podman=dict(type="str", default="podman"),
     state_dir=dict(type="path"),
+    controller_host=dict(type="str", default=""),
+    live_controllers=dict(type="list", elements="str", default=[]),
 )
 
 
 def run_module(module):
     """The module's work; ``module`` is an AnsibleModule, or a LocalModule when run in process."""
+    runstate.set_controller_view(module.params["controller_host"], module.params["live_controllers"])
     result = reap(module, module.params)
     module.exit_json(**result)
 

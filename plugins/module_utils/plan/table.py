@@ -32,15 +32,49 @@ def _cell(value):
     return ", ".join(str(v) for v in value) if isinstance(value, (list, tuple)) else value
 
 
-def services_table(rows, hosts):
+def placement(services, hosts, durations=None):
+    """{service: lab host}: all.yml's services over the hosts of a group ({} without hosts). With the seconds each
+    service took last time (``durations``), the longest first, each to the host with the least seconds so far (a
+    service without a figure counts as the mean of the others); without any, round robin."""
+    hosts = list(hosts or [])
+    services = list(services or [])
+    if not hosts:
+        return {}
+    known = {s: float(durations[s]) for s in services if isinstance((durations or {}).get(s), (int, float))}
+    if not known:
+        return {service: hosts[i % len(hosts)] for i, service in enumerate(services)}
+    mean = sum(known.values()) / len(known)
+    load = dict.fromkeys(hosts, 0.0)
+    placed = {}
+    for service in sorted(services, key=lambda s: (-known.get(s, mean), services.index(s))):
+        host = min(hosts, key=lambda h: (load[h], hosts.index(h)))
+        load[host] += known.get(service, mean)
+        placed[service] = host
+    return {service: placed[service] for service in services}
+
+
+def durations(rows, previous=None):
+    """{service: seconds} of the rows that report phases, over ``previous`` (what services not run now took before)."""
+    out = dict(previous or {})
+    for row in rows or []:
+        if (row or {}).get("service") and row.get("phases"):
+            out[row["service"]] = round(sum(float(v) for v in row["phases"].values()), 2)
+    return out
+
+
+def services_table(rows, hosts, placed=None):
     """``rows``: each service host's testinfra_result ({} for a host that failed before its report);
-    ``hosts``: the service hosts. Returns lines (header, a row per service, the count) and failed (names)."""
+    ``hosts``: the service hosts; ``placed``: {service: lab host} when they ran on lab hosts (a host column).
+    Returns lines (header, a row per service, the count) and failed (names)."""
+    placed = placed or {}
     rows = [row or {} for row in rows or []]
     reported = [row for row in rows if row.get("service")]
     missing = [host for host in hosts or [] if host not in [row["service"] for row in reported]]
     failed = [row["service"] for row in reported if not row.get("ok")] + missing
-    lines = [ROW % HEADER]
-    lines += [ROW % tuple(_cell(row.get(key, "")) for key in COLUMNS) for row in reported]
-    lines += ["%s  NOT RUN (failed before its report; see above)" % host for host in missing]
+    on = (lambda service: "  on %s" % placed[service] if service in placed else "")
+    lines = [ROW % HEADER + ("  host" if placed else "")]
+    lines += [ROW % tuple(_cell(row.get(key, "")) for key in COLUMNS) + on(row["service"]) for row in reported]
+    lines += ["%s  NOT RUN%s (%s before its report; see above)"
+              % (host, on(host)[1:], "unreachable or failed" if host in placed else "failed") for host in missing]
     lines.append("services failed: %d of %d" % (len(failed), len(hosts or [])))
     return dict(lines=lines, failed=failed)

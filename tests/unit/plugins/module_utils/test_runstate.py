@@ -88,3 +88,22 @@ def test_a_zombie_is_not_alive_so_stopping_does_not_wait_for_a_late_reaper():
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_runs_of_a_controller_elsewhere_are_orphaned_only_when_that_controller_says_so():
+    remote = labels(**{runstate.HOST_LABEL: "lab1", runstate.CONTROLLER_LABEL: "4242:99@ctl"})
+    try:
+        assert not runstate.owner_gone(remote)  # nobody told this host anything: live until it expires
+        runstate.set_controller_view("ctl", ["4242:99"])
+        assert not runstate.owner_gone(remote)  # that controller still runs it
+        runstate.set_controller_view("other", [])
+        assert not runstate.owner_gone(remote)  # another controller knows nothing about it
+        runstate.set_controller_view("ctl", ["4242:1"])
+        assert runstate.owner_gone(remote) and runstate.state(remote) == "orphaned"
+    finally:
+        runstate.set_controller_view("", [])
+
+
+def test_live_controllers_lists_ansible_playbook_processes_only():
+    assert all(":" in item for item in runstate.live_controllers())
+    assert "%d:%s" % (os.getpid(), runstate.start_time(os.getpid())) not in runstate.live_controllers()

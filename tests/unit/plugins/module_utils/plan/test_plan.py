@@ -174,3 +174,26 @@ def test_services_table_counts_services_that_never_reported():
     assert out["lines"][3] == "toolset  NOT RUN (failed before its report; see above)"
     assert out["lines"][-1] == "services failed: 2 of 3"
     assert out["failed"] == ["gateway", "toolset"]
+
+
+def test_services_go_round_robin_to_lab_hosts_and_the_table_names_them():
+    assert table.placement(["datastorage", "ai", "toolset"], ["lab1", "lab2"]) == {
+        "datastorage": "lab1", "ai": "lab2", "toolset": "lab1"}
+    assert table.placement(["ai"], []) == {}
+    rows = [{"service": "ai", "state": "PASSED", "total": 12, "passed": 12, "failed": 0, "skipped": 0,
+             "backends": ["redis"], "ok": True}, {}]
+    out = table.services_table(rows, ["ai", "toolset"], {"ai": "lab1", "toolset": "lab3"})
+    assert out["lines"][0].split()[-1] == "host"
+    assert out["lines"][1].endswith("  on lab1")
+    assert out["lines"][2] == "toolset  NOT RUN on lab3 (unreachable or failed before its report; see above)"
+    assert out["failed"] == ["toolset"]
+
+
+def test_services_go_to_the_least_loaded_lab_host_by_their_last_durations():
+    last = {"gateway": 30.0, "toolset": 25.0, "ai": 8.0, "datastorage": 9.0}
+    assert table.placement(["datastorage", "ai", "toolset", "gateway"], ["lab1", "lab2"], last) == {
+        "gateway": "lab1", "toolset": "lab2", "datastorage": "lab2", "ai": "lab1"}
+    # a service without a figure counts as the mean of the others
+    assert table.placement(["a", "b", "new"], ["h1", "h2"], {"a": 10, "b": 2}) == {"a": "h1", "new": "h2", "b": "h2"}
+    rows = [{"service": "ai", "phases": {"provision": 1.0, "test": 2.5}}, {}, {"service": "x", "phases": {}}]
+    assert table.durations(rows, {"gateway": 30.0, "ai": 1.0}) == {"gateway": 30.0, "ai": 3.5}

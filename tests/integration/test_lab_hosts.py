@@ -1,0 +1,201 @@
+"""Lab hosts over SSH: the same playbooks with -e testinfra_hosts=<inventory host>.
+
+The lab host is a pristine Debian 12 machine (tests/pristine/lab.py: privileged Podman container, nested Podman,
+its own network and hostname, sshd on a loopback port, a key made for the test), removed by the fixture whatever
+happens (a killed test's machine expires and is removed by the next test's reap_expired()). The local PostgreSQL
+image is copied in (podman save | podman load, as for an air-gapped host), so that the machine does not build it.
+The machine is prepared from nothing with prepare_host.yml over SSH (Podman, Go, the modules' Python packages); the
+first service run then prepares it again (idempotent, and writes its stamp), the second finds the stamp.
+"""
+
+import importlib.util
+import json
+import os
+import re
+import shutil
+import signal
+import time
+
+import pytest
+from conftest import EXAMPLES, ROOT, run_playbook, start_playbook
+
+_SPEC = importlib.util.spec_from_file_location("lab_host", os.path.join(ROOT, "tests", "pristine", "lab.py"))
+lab = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(lab)
+
+# A first run prepares the machine from nothing: apt (Podman), Go from the module proxy, the Go modules of the suite.
+TIMEOUT = 1800
+IMAGES = ["localhost/kubernaut/pgvector:pg17-trixie", "localhost/kubernaut/redis:trixie"]
+OURS_INSIDE = "label=io.kubernaut.testinfra.collection"
+PROFILE = {"ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.profile_tasks"}
+
+
+@pytest.fixture(scope="module")
+def lab_hosts():
+    """Two lab hosts (lab1 and lab2 of group lab in an inventory file), prepared; removed at the end of the module."""
+    lab.pristine.reap_expired()
+    image, _ = lab.pristine.ensure_image()
+    keys = lab.Keys()
+    hosts = []
+    try:
+        for dummy in range(2):
+            host = lab.LabHost(image, keys, lifetime=TIMEOUT * 3)
+            hosts.append(host)
+            host.start()
+        inventory = lab.write_inventory(os.path.join(keys.dir, "lab.ini"), hosts)
+        start = time.monotonic()
+        rc, out = run_playbook("prepare_host.yml", "-i", inventory, "-e", "testinfra_hosts=lab",
+                               "-e", "prepare_host_kind=false", timeout=TIMEOUT)  # kind: minutes of go install
+        assert rc == 0, out[-4000:]
+        print("\n2 lab hosts prepared from nothing at once (prepare_host.yml over SSH) in %.1f s"
+              % (time.monotonic() - start))
+        for host in hosts:
+            host.load_images(*IMAGES)  # after Podman is there
+        yield inventory, hosts
+    finally:
+        for host in hosts:
+            host.remove()
+        keys.remove()
+        assert not any(host.exists() for host in hosts), "a lab host was not removed"
+
+
+def leftovers(host):
+    """What of the collection exists on the lab host: containers, volumes, networks, run directories."""
+    found = []
+    for kind in ("container", "volume", "network"):
+        proc = host.ssh("podman %s ls %s --filter %s --format '{{.Names}}{{.Name}}' 2>/dev/null"
+                        % (kind, "--all" if kind == "container" else "", OURS_INSIDE))
+        found += ["%s %s" % (kind, name) for name in proc.stdout.split()]
+    runs = host.ssh("ls /tmp/kubernaut-testinfra-0 2>/dev/null | grep -v '^\\.' || true").stdout.split()
+    found += ["run dir %s" % name for name in runs]
+    # zombies do not count: PID 1 of the machine (sleep) does not reap the orphans of Go's telemetry child
+    procs = host.ssh("ps -eo stat=,comm= | awk '$1 !~ /^Z/ {print $2}' | "
+                     "grep -E '^(etcd|kube-apiserver|go|datastorage\\.tes.*)$' || true").stdout.split()
+    found += ["process %s" % name for name in procs]
+    return found
+
+
+def task_seconds(out, name):
+    """Seconds of a task from the profile_tasks callback's recap ('<role> : <name> ---- 1.23s')."""
+    found = re.findall(r"%s -+ (\d+\.\d+)s" % re.escape(name), out[out.find("TASKS RECAP"):])
+    return float(found[-1]) if found else None
+
+
+def test_datastorage_runs_on_a_lab_host_and_leaves_nothing_there(lab_hosts, tmp_path, record_property):
+    inventory, (host, dummy) = lab_hosts
+    runs = []
+    for attempt in (1, 2):  # the first prepares the machine and copies the module; the second finds both done
+        artifacts = tmp_path / ("artifacts-%d" % attempt)
+        start = time.monotonic()
+        rc, out = run_playbook("datastorage.yml", "-i", inventory, "-e", "testinfra_hosts=lab1",
+                               "-e", "testinfra_isolate=true", "-e", "testinfra_artifacts_dir=%s" % artifacts,
+                               timeout=TIMEOUT, env=PROFILE)
+        seconds = round(time.monotonic() - start, 1)
+        tail = out[-6000:]
+        assert rc == 0, tail
+        assert re.search(r"datastorage: PASSED - \d+ tests: \d+ passed, 0 failed", out), tail
+        summary = json.loads((artifacts / "summary.json").read_text())
+        assert summary["service"] == "datastorage", summary
+        assert (artifacts / "junit.xml").read_text().startswith("<?xml"), "no JUnit XML on the controller"
+        assert leftovers(host) == [], "left on the lab host: %s" % leftovers(host)
+        runs.append(dict(seconds=seconds, out=out, prepare=task_seconds(out, "Install Podman, runc, Go and the modules' Python "
+                                                                     "packages there"),
+                         sync=task_seconds(out, "Bring the Go module to the lab host (what changed since the last "
+                                                "run)")))
+        print("\nlab host run %d: %.1f s, prepare %s s, sync %s s" % (attempt, seconds, runs[-1]["prepare"],
+                                                                      runs[-1]["sync"]))
+        print(out[out.find("TASKS RECAP"):][:4000])
+        record_property("run_%d_seconds" % attempt, seconds)
+    # the second run neither prepares the machine nor sends files
+    assert "Remember the preparation" not in runs[1]["out"], runs[1]["out"][-3000:]
+    cached = host.ssh("cat ~/.cache/kubernaut-testinfra/modules/*/.kubernaut-testinfra-sync.json").stdout
+    assert '"go.mod"' in cached, cached
+
+
+def test_cleanup_playbook_runs_on_the_lab_host(lab_hosts):
+    inventory, (host, dummy) = lab_hosts
+    rc, out = run_playbook("cleanup.yml", "-i", inventory, "-e", "testinfra_hosts=lab1", timeout=300)
+    assert rc == 0, out[-3000:]
+    assert re.search(r"ok: \[lab1\]", out), out[-3000:]
+    assert "Removed 0 container(s)" in out, out[-3000:]
+    assert leftovers(host) == []
+
+
+SLEEPER = """package datastorage
+
+import (
+	"os"
+	"testing"
+	"time"
+)
+
+// Only for the lab-host kill test: go test is still running when the controller is killed.
+func TestSleepsWhileTheControllerIsKilled(t *testing.T) {
+	if os.Getenv("TESTINFRA_LAB_SLEEP") == "" {
+		t.Skip("only for the lab-host kill test")
+	}
+	time.Sleep(120 * time.Second)
+}
+"""
+
+
+def test_cleanup_on_the_lab_host_after_the_controller_was_killed_during_go_test(lab_hosts, tmp_path):
+    inventory, (host, dummy) = lab_hosts
+    service = tmp_path / "service"
+    shutil.copytree(EXAMPLES, service)
+    (service / "test" / "integration" / "datastorage" / "zz_sleep_test.go").write_text(SLEEPER)
+    run = start_playbook("datastorage.yml", "-i", inventory, "-e", "testinfra_hosts=lab1", "-e", "testinfra_isolate=true",
+                         "-e", "testinfra_repo_dir=%s" % service,
+                         "-e", json.dumps({"testinfra_go_test_flags": ["-run=TestSleepsWhileTheControllerIsKilled"],
+                                           "testinfra_env": {"TESTINFRA_LAB_SLEEP": "1"}}))
+    try:
+        deadline = time.time() + 300
+        while "datastorage.tes" not in host.ssh("ps -eo comm=").stdout:
+            assert time.time() < deadline and run.poll() is None, run.communicate()[0][-4000:]
+            time.sleep(0.5)
+        run.send_signal(signal.SIGKILL)
+        run.wait()
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    left = leftovers(host)
+    assert any(item.startswith("container ") for item in left), left  # the killed run's PostgreSQL is still there
+    rc, out = run_playbook("cleanup.yml", "-i", inventory, "-e", "testinfra_hosts=lab1", timeout=300)
+    assert rc == 0, out[-3000:]
+    deadline = time.time() + 15  # the go test process gets SIGTERM, then SIGKILL after its grace time
+    while leftovers(host) and time.time() < deadline:
+        time.sleep(0.5)
+    assert leftovers(host) == [], "%s\n%s" % (leftovers(host), out[-3000:])
+
+
+def test_all_services_across_two_lab_hosts_and_an_unreachable_third(lab_hosts, tmp_path):
+    inventory, hosts = lab_hosts
+    with open(inventory, encoding="utf-8") as handle:
+        lines = handle.read().splitlines()
+    # lab3: nothing listens on its port (a port sshd of lab1 had, now closed: bound and released by this process)
+    import socket
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    closed = probe.getsockname()[1]
+    probe.close()
+    lines.append(lines[1].replace("lab1 ", "lab3 ", 1).replace("ansible_port=%d" % hosts[0].port, "ansible_port=%d" % closed))
+    three = tmp_path / "lab3.ini"
+    three.write_text("\n".join(lines) + "\n")
+    start = time.monotonic()
+    rc, out = run_playbook("all.yml", "-i", str(three), "-e", "testinfra_hosts=lab",
+                           "-e", json.dumps({"testinfra_all_services": ["datastorage", "ai", "toolset"]}),
+                           "-e", "testinfra_artifacts_dir=%s" % (tmp_path / "artifacts"), timeout=TIMEOUT)
+    print("\nall.yml across lab1, lab2 and an unreachable lab3: %.1f s" % (time.monotonic() - start))
+    table = "\n".join(line for line in out.splitlines() if re.search(r"on lab\d|services failed|NOT RUN", line))
+    print(table)
+    assert rc != 0, out[-4000:]
+    assert re.search(r"datastorage\s+PASSED.*on lab1", out), out[-4000:]
+    assert re.search(r"ai\s+PASSED.*on lab2", out), out[-4000:]
+    assert re.search(r"toolset\s+NOT RUN\s+on lab3 \(unreachable", out), out[-4000:]
+    assert "services failed: 1 of 3" in out, out[-4000:]
+    # what the next run balances the hosts by
+    durations = json.loads((tmp_path / "artifacts" / "all-durations.json").read_text())
+    assert sorted(durations) == ["ai", "datastorage"], durations
+    for host in hosts:
+        assert leftovers(host) == [], "left on %s: %s" % (host.name, leftovers(host))
