@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.kubernaut.testinfra.plugins.module_utils import runstate
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest import binary_cache as test_binaries
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.kind import teardown
 
 COLLECTION_LABEL = "io.kubernaut.testinfra.collection=kubernaut.testinfra"
 
@@ -113,24 +114,6 @@ def run_states(run_dir):
     return states, labels
 
 
-def delete_kind(module, data):
-    binary = data.get("binary") or "kind"
-    if not module.get_bin_path(binary) and not os.path.exists(binary):
-        module.warn("kind cluster %s is left: kind (%s) not found" % (data.get("cluster"), binary))
-        return
-    env = {"KIND_EXPERIMENTAL_PROVIDER": data.get("provider") or "podman"}
-    rc, dummy, err = module.run_command([binary, "delete", "cluster", "--name", data["cluster"],
-                                         "--kubeconfig", data.get("kubeconfig") or os.devnull], environ_update=env)
-    if rc != 0:
-        module.warn("kind delete cluster %s failed: %s" % (data["cluster"], err.strip()))
-    provider = env["KIND_EXPERIMENTAL_PROVIDER"]
-    if data.get("network_created") and provider in ("podman", "docker") and module.get_bin_path(provider):
-        # kind never removes the network it made; only when no other kind node still uses it
-        rc, out, dummy = module.run_command([provider, "ps", "-aq", "--filter", "label=io.x-k8s.kind.cluster"])
-        if rc == 0 and not out.strip():
-            module.run_command([provider, "network", "rm", "kind"])
-
-
 def reap_runs(module, params, now, result):
     base = params["state_dir"] or runstate.default_base_dir()
     result["runs"] = []
@@ -152,7 +135,7 @@ def reap_runs(module, params, now, result):
         for path, data in states:
             runstate.stop_processes(data.get("processes") or [], grace=0)  # throw-away control planes
             if data.get("cluster") and data.get("created"):
-                delete_kind(module, data)
+                teardown.delete_cluster(module, data)
         test_binaries.harvest(run_dir)  # the next run of the service need not link them again
         shutil.rmtree(run_dir, ignore_errors=True)
     if (params["stale"] or params["expired_only"]) and not module.check_mode:
@@ -250,6 +233,24 @@ def left_lines(left_runs):
         else:
             lines.append("left kept: %s, kept on purpose by a keep run" % runstate.describe(labels))
     return lines
+
+
+def reap_state_files(module, paths):
+    """Delete what the state files ``paths`` record (Kind clusters that were created, control-plane processes),
+    whatever their labels say; the files stay. Returns the result dict."""
+    result = dict(changed=False, deleted=[], processes=[])
+    for path in paths:
+        data = runstate.read_json(path)
+        if not data:
+            continue
+        if module.check_mode:
+            result["deleted"].append("(check mode) %s" % path)
+            continue
+        result["processes"] += runstate.stop_processes(data.get("processes") or [], grace=0)
+        if data.get("cluster") and data.get("created"):
+            result["deleted"] += teardown.delete_cluster(module, data)
+    result["changed"] = bool(result["deleted"] or result["processes"])
+    return result
 
 
 def reap(module, params):

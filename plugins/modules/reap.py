@@ -73,6 +73,17 @@ options:
     description:
       - The directory holding one state directory per run. Default C(<tmp>/kubernaut-testinfra-<uid>).
     type: path
+  state_files:
+    description:
+      - Delete only what these state files record, whatever their labels say, and nothing else (the other
+        selection options are ignored). A C(kind.json) of the kind role deletes its Kind cluster, the node
+        volumes a failed C(kind create) leaked and the C(kind) network when that run made it and no other Kind
+        node uses it; a C(state.json) stops its control-plane processes. The files themselves stay.
+      - How the kind role's C(cleanup.yml) tears its cluster down, with the same code as the reaper.
+      - A missing file is skipped.
+    type: list
+    elements: path
+    default: []
 attributes:
   check_mode:
     support: full
@@ -95,6 +106,10 @@ EXAMPLES = r"""
 - name: Remove whatever earlier runs left after their expiry
   kubernaut.testinfra.reap:
     expired_only: true
+
+- name: Delete the Kind cluster a kind.json records (what the kind role's cleanup.yml does)
+  kubernaut.testinfra.reap:
+    state_files: [/tmp/kubernaut-testinfra-kind-toolset/kind.json]
 """
 
 RETURN = r"""
@@ -137,6 +152,11 @@ state_dir:
   description: The directory of the runs' state directories that was searched (O(state_dir) or its default).
   returned: always
   type: str
+deleted:
+  description: With O(state_files), what was deleted, one line each (C(kind cluster <name>), C(volume <name>), C(network kind)).
+  returned: when O(state_files) is given
+  type: list
+  elements: str
 test_binary_caches:
   description: With O(stale) or O(expired_only), test binary caches removed because no run used them for 7 days.
   returned: when O(stale) or O(expired_only)
@@ -146,7 +166,7 @@ test_binary_caches:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kubernaut.testinfra.plugins.module_utils import runstate
-from ansible_collections.kubernaut.testinfra.plugins.module_utils.reaping import reap
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.reaping import reap, reap_state_files
 
 
 ARGUMENT_SPEC = dict(
@@ -160,13 +180,17 @@ ARGUMENT_SPEC = dict(
     state_dir=dict(type="path"),
     controller_host=dict(type="str", default=""),
     live_controllers=dict(type="list", elements="str", default=[]),
+    state_files=dict(type="list", elements="path", default=[]),
 )
 
 
 def run_module(module):
     """The module's work; ``module`` is an AnsibleModule, or a LocalModule when run in process."""
     runstate.set_controller_view(module.params["controller_host"], module.params["live_controllers"])
-    result = reap(module, module.params)
+    if module.params["state_files"]:
+        result = reap_state_files(module, module.params["state_files"])
+    else:
+        result = reap(module, module.params)
     module.exit_json(**result)
 
 

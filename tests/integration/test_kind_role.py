@@ -278,6 +278,24 @@ def test_cleanup_deletes_a_cluster_kind_json_says_this_run_created(cluster, fake
     assert os.listdir(state_dir) == []
 
 
+def test_cleanup_of_an_exported_cluster_removes_it_from_the_users_kubeconfig(cluster, fake_cluster, home, kind_log,
+                                                                            tmp_path):
+    """kind_export_kubeconfig merged the cluster into ~/.kube/config: the teardown lets kind edit that file (no
+    --kubeconfig of the run's own), so the user's kubeconfig loses the cluster's context with the cluster."""
+    wrapper, log = kind_log
+    state_dir = tmp_path / "state"
+    state_dir.mkdir()
+    record = {"cluster": cluster, "provider": "podman", "binary": wrapper, "created": True, "keep": False,
+              "kubeconfig": str(state_dir / "kubeconfig"), "kubeconfig_exported": True,
+              "labels": {"io.kubernaut.testinfra.run": "itest"}}
+    (state_dir / "kind.json").write_text(json.dumps(record))
+    rc, out = run(kind_test_tasks="cleanup", kind_state_dir=str(state_dir))
+    assert rc == 0, out
+    assert logged_calls(log) == ["delete cluster --name %s" % cluster]
+    assert kind_nodes(cluster) == set()
+    assert os.listdir(state_dir) == []
+
+
 def test_failed_create_is_cleaned_up_and_every_kind_call_has_the_provider(cluster, fake_node_image, home, kind_log,
                                                                           tmp_path):
     """A real `kind create cluster` that fails half-way (the node container cannot start)."""
@@ -328,7 +346,8 @@ def test_check_mode_renders_the_config_and_creates_nothing(cluster, home):
     record = json.loads(diff_after(out, state_dir + "/kind.json"))
     assert record == {"cluster": cluster, "provider": "podman", "binary": KIND, "created": True, "keep": False,
                       "network_created": "kind" not in nets, "kubeconfig": state_dir + "/kubeconfig",
-                      "labels": {"io.kubernaut.testinfra.run": "itest"}, "workers": 0}
+                      "labels": {"io.kubernaut.testinfra.run": "itest"}, "workers": 0,
+                      "kubeconfig_exported": False}
     assert_nothing_left(cluster, nodes, nets, state_dir, home)
     assert not os.path.exists(state_dir)
 
