@@ -49,8 +49,10 @@ def test_kind_registry_node_image_that_cannot_be_pulled_says_how_to_preload(clea
     assert "Provisioning for toolset failed; nothing was left running." in out
 
 
+# The choice is checked before anything starts (the registry's inputs); the others when the node image is resolved.
 KIND_CASES = [
-    (["-e", "kind_node_image_source=bogus"], "kind_node_image_source"),
+    (["-e", "kind_node_image_source=bogus"],
+     "kind_node_image_source=bogus is not one of auto, registry, local: set -e kind_node_image_source to one of them"),
     (["-e", "kind_node_image_source=local", "-e", "kind_kubernetes_version=1.x"],
      "kind_kubernetes_version '1.x' is not a Kubernetes version: set it like v1.34.4"),
     (["-e", "kind_node_image_source=local", "-e", "kind_kubernetes_version=v1.34.99"],
@@ -64,4 +66,7 @@ def test_bad_kind_node_image_input_names_the_variable(clean_host, args, message)
     assert rc != 0
     assert message in " ".join(out.split()), out
     assert "Run kind create cluster" not in out
-    assert "Provisioning for toolset failed; nothing was left running." in out
+    if "kind_node_image_source=bogus" in args:
+        assert "Provision" not in out, out  # refused up front, before any backend task
+    else:
+        assert "Provisioning for toolset failed; nothing was left running." in out

@@ -1,9 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: kubernaut.testinfra contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The numbers a run is given, checked before anything starts: the ports, timeouts and durations the registry's
-backends declare (field ``inputs``: {variable: kind}) and the orchestrator's own, each message naming the variable
-and the fix."""
+"""The inputs a run is given, checked before anything starts: the ports, timeouts, durations and choices the
+registry's backends declare (field ``inputs``: {variable: kind}, a kind being port, seconds, duration or the list of
+allowed values) and the orchestrator's own, each message naming the variable and the fix."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -33,8 +33,13 @@ def _number(value):
 
 
 def input_error(variable, kind, value):
-    """The message for a bad ``value`` of ``variable`` (kind port, seconds or duration), or None."""
+    """The message for a bad ``value`` of ``variable`` (kind port, seconds, duration, or a list of choices), or
+    None."""
     shown = "%s=%s" % (variable, value)
+    if isinstance(kind, (list, tuple)):
+        if str(value).strip() not in [str(choice) for choice in kind]:
+            return ("%s is not one of %s: set -e %s to one of them" % (shown, ", ".join(map(str, kind)), variable))
+        return None
     number = _number(value)
     if kind == "port":
         if number is None or number != int(number) or not 0 <= number <= 65535:
@@ -48,7 +53,8 @@ def input_error(variable, kind, value):
             return ("%s is not a positive duration: set -e %s to a Go duration such as 90s, 2m or 1h30m"
                     % (shown, variable))
     else:
-        raise ValueError("unknown input kind %r of %s: use one of %s" % (kind, variable, ", ".join(KINDS)))
+        raise ValueError("unknown input kind %r of %s: use one of %s, or a list of choices"
+                         % (kind, variable, ", ".join(KINDS)))
     return None
 
 

@@ -20,7 +20,17 @@ def test_the_registry_declares_the_roles_ports_and_timeouts():
                  "envtest_ready_timeout", "envtest_api_server_port"):
         assert name in names
     for entry in REGISTRY.values():
-        assert set((entry.get("inputs") or {}).values()) <= set(inputs.KINDS)
+        kinds = [kind for kind in (entry.get("inputs") or {}).values() if not isinstance(kind, list)]
+        assert set(kinds) <= set(inputs.KINDS)
+
+
+def test_declared_choices_are_the_roles_argument_spec_choices():
+    for entry in REGISTRY.values():
+        with open(os.path.join(ROOT, "roles", entry["role"], "meta", "argument_specs.yml")) as handle:
+            options = yaml.safe_load(handle)["argument_specs"]["main"]["options"]
+        for name, kind in (entry.get("inputs") or {}).items():
+            if isinstance(kind, list):
+                assert kind == options[name]["choices"], name
 
 
 def test_every_declared_variable_is_a_default_of_its_role():
@@ -45,6 +55,8 @@ def test_every_declared_variable_is_a_default_of_its_role():
     ("kind_wait", "soon", "kind_wait=soon is not a positive duration: set -e kind_wait to a Go duration such as 90s"),
     ("kind_wait", "-2m", "kind_wait=-2m is not a positive duration"),
     ("kind_wait", "0s", "kind_wait=0s is not a positive duration"),
+    ("kind_node_image_source", "bogus", "kind_node_image_source=bogus is not one of auto, registry, local: set -e "
+                                        "kind_node_image_source to one of them"),
 ])
 def test_bad_values_are_named(variable, value, expected):
     sel = ["pgvector", "redis", "kind"]
@@ -55,6 +67,7 @@ def test_bad_values_are_named(variable, value, expected):
 @pytest.mark.parametrize("variable, value", [
     ("pgvector_port", "0"), ("pgvector_port", 5432), ("pgvector_port", "65535"), ("pgvector_ready_timeout", "2.5"),
     ("kind_wait", "2m"), ("kind_wait", "1h30m"), ("kind_wait", "90s"), ("pgvector_port", ""),
+    ("kind_node_image_source", "local"),
     ("pgvector_port", None),
 ])
 def test_good_or_unset_values_pass(variable, value):
