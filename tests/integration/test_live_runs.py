@@ -84,4 +84,5 @@ def test_a_tag_that_selects_nothing_fails(playbook):
     rc, out = run_playbook(playbook, "--tags", "datastorge")
     assert rc != 0, out
     assert "Unknown tag(s) datastorge: a tag selects a service or a backend" in out, out
-    assert "Use any of ai, datastorage, envtest, existing, gateway, kind, pgvector, postgres, redis, toolset, valkey." in out, out
+    assert ("Use any of ai, datastorage, envtest, envtest_assets, existing, gateway, inprocess, kind, pgvector, "
+            "postgres, redis, toolset, valkey.") in out, out
