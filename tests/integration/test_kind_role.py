@@ -174,7 +174,8 @@ def assert_nothing_left(cluster, nodes_before, networks_before, state_dir, home=
     assert kind_nodes() == nodes_before, "kind node containers were left behind"
     assert kind_nodes(cluster) == set()
     assert node_volumes(cluster) == []
-    assert networks() == networks_before, "podman networks changed"
+    # only the network kind makes: other programs on the host create and remove networks of their own meanwhile
+    assert ("kind" in networks()) == ("kind" in networks_before), "the kind network was left (or removed)"
     assert not os.path.exists(state_dir) or os.listdir(state_dir) == [], os.listdir(state_dir)
     if home is not None:
         assert not (home / ".kube").exists(), "the user's kubeconfig was written"
