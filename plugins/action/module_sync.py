@@ -26,7 +26,7 @@ import tempfile
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
-from ansible_collections.kubernaut.testinfra.plugins.module_utils import goproxy
+from ansible_collections.kubernaut.testinfra.plugins.module_utils import go_toolchain, goproxy
 
 MANIFEST = ".kubernaut-testinfra-sync.json"
 DELETED = ".kubernaut-testinfra-deleted"
@@ -181,10 +181,13 @@ class ActionModule(ActionBase):
                 self._remove_tmp_path(tmpdir)
         return result
 
-    def _go_proxy(self, src, name, go):
-        """The file GOPROXY of src's dependencies on the controller (assembled again when go.mod, go.sum or the Go
-        version changed): (its directory, number of module versions). go runs on copies of go.mod and go.sum in a
-        scratch directory: `go mod download` would add lines to the module's own go.sum."""
+    def _go_proxy(self, src, name, go, arch=None, min_version=None):
+        """The file GOPROXY of src's dependencies on the controller (assembled again when go.mod, go.sum, the Go
+        version or arch changed): (its directory, number of module versions, the toolchain module version or None).
+        go runs on copies of go.mod and go.sum in a scratch directory: `go mod download` would add lines to the
+        module's own go.sum. arch (a GOARCH): the Go toolchain module go_toolchain (prepare_host) would install for
+        go.mod (its toolchain line, else its go line; min_version a floor) comes along, downloaded and verified
+        against sum.golang.org by go on the controller."""
         cache_home = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
         dest = os.path.join(cache_home, "kubernaut-testinfra", "goproxy", name)
         with tempfile.TemporaryDirectory(prefix="kubernaut-goproxy-") as scratch:
@@ -206,12 +209,17 @@ class ActionModule(ActionBase):
                         key.update(handle.read())
                 key.update(b"\0")
             key.update(run("version").encode())
+            key.update(("%s %s" % (arch, min_version)).encode())
             stamp = {"key": key.hexdigest()}
             previous = goproxy.read_stamp(dest)
             if previous and previous.get("key") == stamp["key"]:
-                return dest, previous.get("modules", 0)
+                return dest, previous.get("modules", 0), previous.get("toolchain")
             graph = goproxy.graph_versions(run("mod", "graph"))
             build_list = goproxy.parse_json_stream(run("mod", "download", "-json", "all"))
+            if arch:
+                stamp["toolchain"] = self._toolchain(run, os.path.join(scratch, "go.mod"), arch, min_version)
+                build_list += goproxy.parse_json_stream(run("mod", "download", "-json",
+                                                            "%s@%s" % (go_toolchain.TOOLCHAIN_MODULE, stamp["toolchain"])))
             cache = os.path.join(run("env", "GOMODCACHE").strip(), "cache", "download")
         try:
             files, lists = goproxy.layout(build_list, graph, cache)
@@ -219,7 +227,27 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail("the Go module proxy directory for %s: %s" % (src, exc))
         stamp["modules"] = sum(1 for rel in files if rel.endswith(".mod"))
         goproxy.assemble(dest, files, lists, stamp)
-        return dest, stamp["modules"]
+        return dest, stamp["modules"], stamp.get("toolchain")
+
+    @staticmethod
+    def _toolchain(run, go_mod, arch, min_version):
+        """The version of golang.org/toolchain that go_toolchain picks for go.mod (as prepare_host asks it on a lab
+        host: the toolchain line, else the go line, as its version; min_version a floor)."""
+        try:
+            with open(go_mod, encoding="utf-8") as handle:
+                directives = go_toolchain.parse_go_mod(handle.read())
+            wanted = directives["toolchain"] or directives["go"]
+            need, exact, why = go_toolchain.requirement(version=wanted, min_version=min_version)
+        except (IOError, OSError, go_toolchain.GoVersionError) as exc:
+            raise AnsibleActionFail("go_toolchain=true: which Go %s needs: %s" % (go_mod, exc))
+        if exact:
+            return go_toolchain.toolchain_module_version(need, arch)
+        listed = json.loads(run("list", "-m", "-json", "-versions", go_toolchain.TOOLCHAIN_MODULE)).get("Versions", [])
+        pick = go_toolchain.choose_version(go_toolchain.listed_versions(" ".join(listed), arch), need, exact)
+        if not pick:
+            raise AnsibleActionFail("go_toolchain=true: the module proxy has no Go toolchain for %s, linux-%s"
+                                    % (why, arch))
+        return go_toolchain.toolchain_module_version(pick, arch)
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
@@ -244,9 +272,17 @@ class ActionModule(ActionBase):
             go = shutil.which(go) or (shutil.which("/usr/local/go/bin/go") if go == "go" else None)
             if not go:
                 raise AnsibleActionFail("go_proxy=true needs Go on the controller (go %r not found)" % args.get("go"))
-            local_proxy, modules = self._go_proxy(src, name, go)
+            arch = None
+            if self._boolean(args.get("go_toolchain", False)):
+                machine = self._remote("uname -m").strip()
+                arch = go_toolchain.GOARCH.get(machine)
+                if not arch:
+                    raise AnsibleActionFail("go_toolchain=true: no Go toolchain for the target's machine %r" % machine)
+            local_proxy, modules, toolchain = self._go_proxy(src, name, go, arch,
+                                                             str(args.get("go_min_version") or "1.22"))
             synced = self._sync(local_proxy, name + ".goproxy", base, set(), transfer)
             result["go_proxy"] = dict(path=synced["path"], url="file://" + synced["path"], modules=modules,
+                                      toolchain=toolchain,
                                       files=synced["files"], sent=synced["sent"], deleted=synced["deleted"],
                                       bytes=synced["bytes"], transfer=synced["transfer"])
             if "bytes_sent" in synced:

@@ -71,6 +71,19 @@ options:
         it lacks).
     type: bool
     default: false
+  go_toolchain:
+    description:
+      - With O(go_proxy), the Go toolchain module (C(golang.org/toolchain)) that M(kubernaut.testinfra.go_toolchain)
+        installs for C(go.mod) on the target (as the C(prepare_host) role asks it on a lab host - the toolchain line,
+        else the go line, O(go_min_version) a floor; for the target's C(uname -m)) comes along in the file proxy,
+        downloaded and verified against C(sum.golang.org) by C(go) on the controller. Then
+        C(prepare_host_go_proxy=<go_proxy.url>) with C(prepare_host_go_checksum=false) installs Go there.
+    type: bool
+    default: false
+  go_min_version:
+    description: The lowest Go O(go_toolchain) picks (C(prepare_host_go_min_version)).
+    type: str
+    default: "1.22"
   go:
     description: The Go executable on the controller, for O(go_proxy) (C(/usr/local/go/bin/go) when C(go) is not on PATH).
     type: str
@@ -153,13 +166,14 @@ transfer:
 go_proxy:
   description:
     - The file-based Go module proxy on the target - C(path), C(url) (C(file://<path>), for C(GOPROXY)), C(modules)
-      (module versions in it), and C(files), C(bytes), C(sent), C(deleted), C(bytes_sent), C(transfer) of its sync.
+      (module versions in it), C(toolchain) (the version of C(golang.org/toolchain) in it, O(go_toolchain)), and C(files), C(bytes), C(sent), C(deleted), C(bytes_sent), C(transfer) of its sync.
   returned: when O(go_proxy=true)
   type: dict
   sample:
     path: /root/.cache/kubernaut-testinfra/modules/examples-1a2b3c4d.goproxy
     url: file:///root/.cache/kubernaut-testinfra/modules/examples-1a2b3c4d.goproxy
     modules: 246
+    toolchain: v0.0.1-go1.24.0.linux-amd64
     files: 778
     bytes: 121634816
     sent: 0

@@ -268,6 +268,9 @@ def test_datastorage_on_an_airgapped_lab_host_with_the_controllers_go_modules(ai
                     "exit $rc" % FOREIGN_MODULE, timeout=120)
     assert gone.returncode != 0, gone.stdout
     assert "proxy.golang.org" in gone.stdout + gone.stderr, gone.stdout + gone.stderr
+    # no Go, no cached toolchain zip, no stamp: the run prepares the host again, Go from the controller's file GOPROXY
+    # (apt has all it needs already: apt packages for an air-gapped host are not ours to bring)
+    host.ssh("rm -rf /usr/local/go ~/.cache/kubernaut-testinfra/go ~/.cache/kubernaut-testinfra/prepared")
     start = time.monotonic()
     rc, out = run_playbook("datastorage.yml", "-i", inventory, "-e", "testinfra_hosts=lab1",
                            "-e", "testinfra_isolate=true", "-e", "testinfra_lab_go_modules=controller",
@@ -276,6 +279,8 @@ def test_datastorage_on_an_airgapped_lab_host_with_the_controllers_go_modules(ai
     print(out[out.find("TASKS RECAP"):][:2500])
     assert rc == 0, out[-6000:]
     assert re.search(r"datastorage: PASSED - \d+ tests: \d+ passed, 0 failed", out), out[-6000:]
+    assert "Remember the preparation" in out, out[-6000:]
+    assert host.ssh("/usr/local/go/bin/go version").stdout.startswith("go version go1.24.0 linux/"), "no Go there"
     # the modules came from the synced file GOPROXY (nothing else reaches the host), go.sum untouched there
     served = host.ssh("ls -d ~/.cache/kubernaut-testinfra/modules/*.goproxy/github.com/jackc/pgx/v5/@v/v5.7.6.zip "
                       "&& ls -d ~/go/pkg/mod/github.com/jackc/pgx/v5@v5.7.6").stdout.split()

@@ -52,3 +52,12 @@ def test_rsync_command_line_deletes_excludes_and_brings_the_manifest():
     assert argv[argv.index("--rsh") + 1] == "ssh -p 2222 -o ControlPath=/t/cp-%C"
     assert argv[-3:] == ["/src/", "/scratch/manifest.json", "root@127.0.0.1:/root/m/"]
     assert rsync_argv("/s", "/d", "::1", None, ["ssh"], set())[-1] == "[::1]:/d/"
+
+
+def test_the_toolchain_served_is_the_one_prepare_host_asks_for(tmp_path):
+    from ansible_collections.kubernaut.testinfra.plugins.action.module_sync import ActionModule
+    go_mod = tmp_path / "go.mod"
+    go_mod.write_text("module x\n\ngo 1.24.0\n")  # a lab host asks for exactly the go line's version
+    assert ActionModule._toolchain(None, str(go_mod), "amd64", "1.22") == "v0.0.1-go1.24.0.linux-amd64"
+    go_mod.write_text("module x\n\ngo 1.24.0\ntoolchain go1.24.3\n")
+    assert ActionModule._toolchain(None, str(go_mod), "arm64", "1.22") == "v0.0.1-go1.24.3.linux-arm64"
