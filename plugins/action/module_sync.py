@@ -5,8 +5,8 @@
 
 The controller lists its files (size, mtime, mode; symlink targets), reads the list it sent last time from the target
 (one shell command, which also makes the directory, resolves ~ and says whether the target has rsync), and sends only
-what changed: with rsync over the task's SSH connection when both ends have it and the tree is big enough for rsync
-to pay (transfer=auto), else as one tar.gz with the paths to delete, which the target extracts with tar.
+what changed: with rsync over the task's SSH connection when both ends have it (transfer=auto), else as one tar.gz
+with the paths to delete, which the target extracts with tar.
 
 go_proxy=true also brings a file-based GOPROXY (module_utils/goproxy.py) of the module's dependencies, from the
 controller's module cache, to <dest_base>/<name>.goproxy, the same way: for a target without a module proxy.
@@ -31,9 +31,6 @@ from ansible_collections.kubernaut.testinfra.plugins.module_utils import go_tool
 MANIFEST = ".kubernaut-testinfra-sync.json"
 DELETED = ".kubernaut-testinfra-deleted"
 RSYNC_MARK = "kubernaut-testinfra-rsync=yes"
-# transfer=auto takes rsync from this many bytes of the tree on (below, the archive is as fast or faster: one SSH
-# exchange less; docs/lab-hosts.md has the figures)
-RSYNC_MIN_BYTES = 8 * 1024 * 1024
 
 
 def manifest(src, exclude):
@@ -62,22 +59,22 @@ def plan(local, remote):
     return send, delete
 
 
-def choose_transfer(wanted, local_rsync, remote_rsync, ssh_ok, total_bytes, min_bytes=RSYNC_MIN_BYTES):
-    """'rsync' or 'archive' for transfer=wanted (auto, rsync, archive); raises ValueError for rsync that cannot be."""
+def choose_transfer(wanted, local_rsync, remote_rsync, ssh_ok):
+    """'rsync' or 'archive' for transfer=wanted (auto, rsync, archive); raises ValueError for rsync that cannot be.
+    auto takes rsync wherever it can: as fast or faster than the archive from a 150 KB module to a 117 MB module
+    proxy in the measurements (docs/lab-hosts.md), sending less (--compress skips zips), no temp file."""
     can = local_rsync and remote_rsync and ssh_ok
     if wanted == "rsync" and not can:
         raise ValueError("transfer=rsync needs rsync on the controller (%s) and on the target (%s) and an SSH "
                          "connection with key authentication and no become (%s)"
                          % ("yes" if local_rsync else "no", "yes" if remote_rsync else "no", "yes" if ssh_ok else "no"))
-    if wanted == "archive" or not can:
-        return "archive"
-    return "rsync" if wanted == "rsync" or total_bytes >= min_bytes else "archive"
+    return "archive" if wanted == "archive" or not can else "rsync"
 
 
 def rsync_argv(src, dest, host, user, ssh, exclude, extra_files=()):
     """The rsync command line that makes dest on host a copy of src (plus extra files at its top), deleting what is
     not in src, over the ssh command line given."""
-    argv = ["rsync", "--archive", "--no-devices", "--no-specials", "--delete", "--omit-dir-times", "--stats",
+    argv = ["rsync", "--archive", "--compress", "--no-devices", "--no-specials", "--delete", "--omit-dir-times", "--stats",
             "--rsh", " ".join(shlex.quote(a) for a in ssh)]
     argv += ["--exclude=%s" % name for name in sorted(exclude)]
     target = "%s%s" % ("%s@" % user if user else "", "[%s]" % host if ":" in host else host)
@@ -138,7 +135,7 @@ class ActionModule(ActionBase):
         ssh = self._ssh()
         total = sum(entry[1] for entry in local.values())
         try:
-            how = choose_transfer(transfer, bool(shutil.which("rsync")), remote_rsync, ssh is not None, total)
+            how = choose_transfer(transfer, bool(shutil.which("rsync")), remote_rsync, ssh is not None)
         except ValueError as exc:
             raise AnsibleActionFail(str(exc))
         result = dict(path=path, sent=len(send), deleted=len(delete), files=len(local), bytes=total,

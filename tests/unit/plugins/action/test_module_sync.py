@@ -32,23 +32,23 @@ def test_plan_sends_what_changed_and_deletes_what_is_gone(tmp_path):
     assert plan(manifest(str(tmp_path), set()), first) == (["a", "c"], ["b"])
 
 
-def test_transfer_choice_by_what_both_ends_have_and_the_size():
-    from ansible_collections.kubernaut.testinfra.plugins.action.module_sync import RSYNC_MIN_BYTES, choose_transfer
-    assert choose_transfer("auto", True, True, True, RSYNC_MIN_BYTES) == "rsync"
-    assert choose_transfer("auto", True, True, True, RSYNC_MIN_BYTES - 1) == "archive"
-    assert choose_transfer("auto", False, True, True, 10 ** 9) == "archive"
-    assert choose_transfer("auto", True, False, True, 10 ** 9) == "archive"
-    assert choose_transfer("rsync", True, True, True, 1) == "rsync"
-    assert choose_transfer("archive", True, True, True, 10 ** 9) == "archive"
+def test_transfer_choice_by_what_both_ends_have():
+    from ansible_collections.kubernaut.testinfra.plugins.action.module_sync import choose_transfer
+    assert choose_transfer("auto", True, True, True) == "rsync"
+    assert choose_transfer("auto", False, True, True) == "archive"
+    assert choose_transfer("auto", True, False, True) == "archive"
+    assert choose_transfer("auto", True, True, False) == "archive"  # a password, become, another connection
+    assert choose_transfer("rsync", True, True, True) == "rsync"
+    assert choose_transfer("archive", True, True, True) == "archive"
     with pytest.raises(ValueError, match=r"on the target \(no\)"):
-        choose_transfer("rsync", True, False, True, 1)
+        choose_transfer("rsync", True, False, True)
 
 
 def test_rsync_command_line_deletes_excludes_and_brings_the_manifest():
     from ansible_collections.kubernaut.testinfra.plugins.action.module_sync import rsync_argv
     argv = rsync_argv("/src/", "/root/m", "127.0.0.1", "root", ["ssh", "-p", "2222", "-o", "ControlPath=/t/cp-%C"],
                       {".git"}, ["/scratch/manifest.json"])
-    assert argv[0] == "rsync" and "--delete" in argv and "--exclude=.git" in argv
+    assert argv[0] == "rsync" and "--delete" in argv and "--compress" in argv and "--exclude=.git" in argv
     assert argv[argv.index("--rsh") + 1] == "ssh -p 2222 -o ControlPath=/t/cp-%C"
     assert argv[-3:] == ["/src/", "/scratch/manifest.json", "root@127.0.0.1:/root/m/"]
     assert rsync_argv("/s", "/d", "::1", None, ["ssh"], set())[-1] == "[::1]:/d/"
