@@ -14,6 +14,7 @@ controller's module cache, to <dest_base>/<name>.goproxy, the same way: for a ta
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -186,7 +187,15 @@ class ActionModule(ActionBase):
         go.mod (its toolchain line, else its go line; min_version a floor) comes along, downloaded and verified
         against sum.golang.org by go on the controller."""
         cache_home = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
-        dest = os.path.join(cache_home, "kubernaut-testinfra", "goproxy", name)
+        # one per architecture: a group of lab hosts of two architectures does not assemble it again and again
+        dest = os.path.join(cache_home, "kubernaut-testinfra", "goproxy", name + ("." + arch if arch else ""))
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        # all.yml syncs several lab hosts at once (forks): one assembles, the others wait and find it current
+        with open(dest + ".lock", "a", encoding="utf-8") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            return self._go_proxy_locked(src, dest, go, arch, min_version)
+
+    def _go_proxy_locked(self, src, dest, go, arch, min_version):
         with tempfile.TemporaryDirectory(prefix="kubernaut-goproxy-") as scratch:
             env = dict(os.environ, GOWORK="off", GOFLAGS="-mod=mod")
 

@@ -25,7 +25,7 @@ description:
     The controller makes it from its module cache (C($GOMODCACHE/cache/download), same layout) - the C(.info),
     C(.mod) and C(.zip) of each module of the build list (C(go mod download -json all)), the C(.mod) of the other
     module versions of the module graph that C(go mod graph) read, an C(@v/list) per module - in
-    C(~/.cache/kubernaut-testinfra/goproxy/<name>) (hard links into the module cache), again only when C(go.mod),
+    C(~/.cache/kubernaut-testinfra/goproxy/<name>[.<GOARCH>]) (hard links into the module cache), again only when C(go.mod),
     C(go.sum) or the controller's Go changed. C(go) runs on copies of C(go.mod) and C(go.sum), so the module's own
     files are never changed.
   - Needs only C(sh) and C(tar) on the target; rsync on both ends for the rsync transfer.

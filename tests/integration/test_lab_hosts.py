@@ -320,5 +320,8 @@ def test_module_sync_by_rsync_and_archive_to_the_airgapped_lab_host(airgapped_la
     finally:
         host.ssh("rm -rf ~/.cache/kubernaut-testinfra/modules/%s ~/.cache/kubernaut-testinfra/modules/%s.goproxy"
                  % (name, name))
-        shutil.rmtree(os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"),
-                                   "kubernaut-testinfra", "goproxy", name), ignore_errors=True)
+        made = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"),
+                            "kubernaut-testinfra", "goproxy", name)
+        shutil.rmtree(made, ignore_errors=True)
+        if os.path.exists(made + ".lock"):
+            os.remove(made + ".lock")
