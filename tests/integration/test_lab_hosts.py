@@ -199,3 +199,129 @@ def test_all_services_across_two_lab_hosts_and_an_unreachable_third(lab_hosts, t
     assert sorted(durations) == ["ai", "datastorage"], durations
     for host in hosts:
         assert leftovers(host) == [], "left on %s: %s" % (host.name, leftovers(host))
+
+
+# -- an air-gapped lab host: the Go modules come from the controller (testinfra_lab_go_modules=controller) -------------
+
+# A module the example module does not use: not in the file GOPROXY, and the module proxy is out of reach.
+FOREIGN_MODULE = "rsc.io/quote@v1.5.2"
+SYNC_PLAY = """- hosts: lab1
+  gather_facts: false
+  tasks:
+    - name: sync {name} with {transfer} 1
+      kubernaut.testinfra.module_sync: {{src: "{src}", name: "{name}", transfer: {transfer}, go_proxy: {go_proxy}}}
+      register: first
+    - name: sync {name} with {transfer} 2
+      kubernaut.testinfra.module_sync: {{src: "{src}", name: "{name}", transfer: {transfer}, go_proxy: {go_proxy}}}
+      register: second
+    - name: results
+      ansible.builtin.copy:
+        content: "{{{{ [first, second] | to_json }}}}"
+        dest: "{results}"
+        mode: "0600"
+      delegate_to: localhost
+"""
+
+
+def air_gap(host):
+    """Reject everything the lab host sends out but the replies of connections made to it (the SSH sessions), in its
+    network namespace (the host's iptables there): no DNS, no module proxy, for it and its nested containers."""
+    pid = lab.pristine.podman("inspect", "--format", "{{.State.Pid}}", host.name).stdout.strip()
+    for chain in ("OUTPUT", "FORWARD"):
+        for rule in (["-o", "lo", "-j", "ACCEPT"], ["-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED", "-j", "ACCEPT"],
+                     ["-j", "REJECT"]):
+            if chain == "FORWARD" and rule[:2] == ["-o", "lo"]:
+                continue
+            lab.subprocess.run(["nsenter", "--target", pid, "--net", "iptables", "-A", chain] + rule, check=True,
+                               capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def airgapped_lab():
+    """One lab host, prepared (with network), its images loaded, then cut off from everything but the SSH session."""
+    lab.pristine.reap_expired()
+    image, _ = lab.pristine.ensure_image()
+    keys = lab.Keys()
+    host = lab.LabHost(image, keys, lifetime=TIMEOUT * 3)
+    try:
+        host.start()
+        inventory = lab.write_inventory(os.path.join(keys.dir, "lab.ini"), [host])
+        rc, out = run_playbook("prepare_host.yml", "-i", inventory, "-e", "testinfra_hosts=lab1",
+                               "-e", "prepare_host_kind=false", timeout=TIMEOUT)
+        assert rc == 0, out[-4000:]
+        host.load_images(*IMAGES)
+        online = host.ssh("getent hosts proxy.golang.org", timeout=30)
+        assert online.returncode == 0, online.stderr  # the proof below must be able to fail
+        air_gap(host)
+        yield inventory, host
+    finally:
+        host.remove()
+        keys.remove()
+        assert not host.exists(), "the air-gapped lab host was not removed"
+
+
+def test_datastorage_on_an_airgapped_lab_host_with_the_controllers_go_modules(airgapped_lab, tmp_path):
+    inventory, host = airgapped_lab
+    # the lab host cannot fetch a module itself (its own module proxy, a fresh module cache)
+    gone = host.ssh("export PATH=$PATH:/usr/local/go/bin; d=$(mktemp -d) && cd $d && go mod init x >/dev/null 2>&1 && "
+                    "GOMODCACHE=$d/cache GOFLAGS=-modcacherw timeout 60 go mod download -json %s; rc=$?; rm -rf $d; "
+                    "exit $rc" % FOREIGN_MODULE, timeout=120)
+    assert gone.returncode != 0, gone.stdout
+    assert "proxy.golang.org" in gone.stdout + gone.stderr, gone.stdout + gone.stderr
+    # no Go, no cached toolchain zip, no stamp: the run prepares the host again, Go from the controller's file GOPROXY
+    # (apt has all it needs already: apt packages for an air-gapped host are not ours to bring)
+    host.ssh("rm -rf /usr/local/go ~/.cache/kubernaut-testinfra/go ~/.cache/kubernaut-testinfra/prepared")
+    start = time.monotonic()
+    rc, out = run_playbook("datastorage.yml", "-i", inventory, "-e", "testinfra_hosts=lab1",
+                           "-e", "testinfra_isolate=true", "-e", "testinfra_lab_go_modules=controller",
+                           "-e", "testinfra_artifacts_dir=%s" % (tmp_path / "artifacts"), timeout=TIMEOUT, env=PROFILE)
+    print("\nair-gapped lab host, datastorage with the controller's Go modules: %.1f s" % (time.monotonic() - start))
+    print(out[out.find("TASKS RECAP"):][:2500])
+    assert rc == 0, out[-6000:]
+    assert re.search(r"datastorage: PASSED - \d+ tests: \d+ passed, 0 failed", out), out[-6000:]
+    assert "Remember the preparation" in out, out[-6000:]
+    assert host.ssh("/usr/local/go/bin/go version").stdout.startswith("go version go1.24.0 linux/"), "no Go there"
+    # the modules came from the synced file GOPROXY (nothing else reaches the host), go.sum untouched there
+    served = host.ssh("ls -d ~/.cache/kubernaut-testinfra/modules/*.goproxy/github.com/jackc/pgx/v5/@v/v5.7.6.zip "
+                      "&& ls -d ~/go/pkg/mod/github.com/jackc/pgx/v5@v5.7.6").stdout.split()
+    assert len(served) == 2, served
+    assert leftovers(host) == [], "left on the lab host: %s" % leftovers(host)
+
+
+@pytest.mark.parametrize("transfer", ["rsync", "archive"])
+def test_module_sync_by_rsync_and_archive_to_the_airgapped_lab_host(airgapped_lab, tmp_path, transfer):
+    """Both transfers: a first sync sends everything (the module and its file GOPROXY), a second sends nothing; the
+    figures go to docs/lab-hosts.md."""
+    inventory, host = airgapped_lab
+    name = "sync-%s-%d" % (transfer, os.getpid())
+    play = tmp_path / "sync.yml"
+    results = tmp_path / "results.json"
+    play.write_text(SYNC_PLAY.format(src=EXAMPLES, name=name, transfer=transfer, go_proxy="true", results=results))
+    try:
+        rc, out = run_playbook(str(play), "-i", inventory, timeout=TIMEOUT, env=PROFILE)
+        assert rc == 0, out[-4000:]
+        first, second = json.loads(results.read_text())
+        recap = out[out.find("TASKS RECAP"):]
+        print("\n%s: module %d files %d bytes, go proxy %d files %d bytes; first sync %s s, second %s s"
+              % (transfer, first["files"], first["bytes"], first["go_proxy"]["files"], first["go_proxy"]["bytes"],
+                 task_seconds(recap, "sync %s with %s 1" % (name, transfer)),
+                 task_seconds(recap, "sync %s with %s 2" % (name, transfer))))
+        assert first["transfer"] == first["go_proxy"]["transfer"] == transfer, first
+        assert first["sent"] == first["files"] > 20 and first["go_proxy"]["sent"] == first["go_proxy"]["files"] > 100
+        assert first["changed"] and not second["changed"], second
+        assert second["sent"] == second["deleted"] == second["go_proxy"]["sent"] == 0, second
+        assert "bytes_sent" not in second and "bytes_sent" not in second["go_proxy"], second
+        # what arrived is what the controller has
+        remote = host.ssh("cd ~/.cache/kubernaut-testinfra/modules/%s && find . -type f ! -name '.kubernaut*' | "
+                          "LC_ALL=C sort | xargs md5sum" % name).stdout
+        local = lab.subprocess.run("cd %s && find . -type f ! -path './.testinfra/*' ! -path './.git/*' | LC_ALL=C sort | "
+                                   "xargs md5sum" % EXAMPLES, shell=True, capture_output=True, text=True).stdout
+        assert remote == local and remote
+    finally:
+        host.ssh("rm -rf ~/.cache/kubernaut-testinfra/modules/%s ~/.cache/kubernaut-testinfra/modules/%s.goproxy"
+                 % (name, name))
+        made = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"),
+                            "kubernaut-testinfra", "goproxy", name)
+        shutil.rmtree(made, ignore_errors=True)
+        if os.path.exists(made + ".lock"):
+            os.remove(made + ".lock")
