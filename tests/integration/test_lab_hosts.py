@@ -133,6 +133,54 @@ def test_local_image_is_copied_from_the_controller_once(lab_hosts, tmp_path):
     assert host.ssh("podman images --filter dangling=true -q").stdout.strip() == ""
 
 
+TWO_HOSTS_PLAY = """- hosts: lab
+  gather_facts: false
+  tasks:
+    - name: An image neither the controller nor the hosts have
+      kubernaut.testinfra.local_image:
+        name: "%(ref)s"
+        dpkg_options: [path-exclude=/usr/share/doc/*, path-exclude=/usr/share/man/*, path-exclude=/usr/share/locale/*]
+        config: {cmd: [/bin/sh], labels: {io.kubernaut.testinfra.test: lab-hosts}}
+        force: "{{ force | default(false) }}"
+      register: made
+    - name: Its result, for the test
+      ansible.builtin.copy:
+        content: "{{ made | to_json }}"
+        dest: "%(out)s/{{ inventory_hostname }}.json"
+        mode: "0600"
+      delegate_to: localhost
+"""
+
+
+def test_an_image_the_controller_lacks_is_built_once_there_for_two_hosts(lab_hosts, tmp_path):
+    """Two hosts want an image nobody has: the controller builds it once (the other host waits on its lock) and both
+    hosts get it copied; built on a host (force), the same image takes longer than the copy (printed)."""
+    inventory, hosts = lab_hosts
+    ref = "localhost/kubernaut-test/lab-copy-%s:1" % os.urandom(4).hex()
+    try:
+        play = tmp_path / "two.yml"
+        play.write_text(TWO_HOSTS_PLAY % {"ref": ref, "out": tmp_path})
+        start = time.monotonic()
+        rc, out = run_playbook(str(play), "-i", inventory, timeout=TIMEOUT)
+        assert rc == 0, out[-4000:]
+        results = {name: json.loads((tmp_path / ("%s.json" % name)).read_text()) for name in ("lab1", "lab2")}
+        print("\nan image for two hosts (one controller build, two copies): %.1f s; %s" % (
+            time.monotonic() - start, {n: (r["origin"], r.get("copy")) for n, r in results.items()}))
+        origins = sorted(r["origin"] for r in results.values())
+        assert origins == ["built on the controller and copied", "copied from the controller"], results
+        assert image_id(ref) is not None
+        for host in hosts:
+            assert image_id(ref, host) == image_id(ref)
+        # the same image built on a host (force: the host builds, as without a controller), for the figures
+        rc, out = run_playbook(str(play), "-i", inventory, "--limit", "lab1", "-e", "force=true", timeout=TIMEOUT)
+        assert rc == 0, out[-4000:]
+        built = json.loads((tmp_path / "lab1.json").read_text())
+        assert built["action"] == "rebuilt" and built["build_seconds"] > 0, built
+        print("built on lab1 instead: %s s (%s bytes image)" % (built["build_seconds"], built["image"]["size"]))
+    finally:
+        subprocess.run(["podman", "rmi", "--force", ref], capture_output=True, check=False)
+
+
 def sha256_on(host, path):
     return host.ssh("sha256sum %s 2>/dev/null" % path).stdout.split(" ")[0] or None
 
