@@ -53,6 +53,7 @@ class ActionModule(ControllerCopy):
         if (not self.remote_target(task_vars) or args.get("state", "present") != "present"
                 or args.get("force") in (True, "true", "yes", "True")):
             return super().run(tmp, task_vars)
+        self.base_run(tmp, task_vars)
         first = self.run_remote_module(task_vars, build=False)
         if first.get("failed") or first.get("action") != "missing":
             first["origin"] = "host"

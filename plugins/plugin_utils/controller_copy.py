@@ -99,11 +99,15 @@ class ControllerCopy(InProcessAction):
 
     def remote_target(self, task_vars):
         """True when the module runs on another machine (not the local connection), not in check mode, and the
-        task did not switch the copy off (copy_from_controller: false)."""
-        if self._connection.transport == "local" or self.in_process(task_vars):
+        task did not switch the copy off (copy_from_controller: false); not for async tasks."""
+        if self._connection.transport == "local" or self.in_process(task_vars) or self._task.async_val:
             return False
         return not self._task.check_mode and self._task.args.get("copy_from_controller", True) not in (
             False, "false", "no", "False")
+
+    def base_run(self, tmp, task_vars):
+        """ActionBase.run (its checks of async, check mode and the arguments), without running the module."""
+        return super(InProcessAction, self).run(tmp, task_vars)  # pylint: disable=bad-super-call
 
     def run_remote_module(self, task_vars, **extra):
         args = dict(self._task.args, **extra)
