@@ -25,10 +25,9 @@ import subprocess
 import tempfile
 import time
 
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.image.spec import LABEL_SPEC
 from ansible_collections.kubernaut.testinfra.plugins.plugin_utils.controller_copy import ControllerCopy, controller_lock
 from ansible_collections.kubernaut.testinfra.plugins.plugin_utils.in_process import LocalModule, ModuleExit
-
-LABEL_SPEC = "io.kubernaut.testinfra.spec"
 
 
 def controller_inspect(podman, ref):

@@ -40,3 +40,10 @@ def test_sha256_of_a_file(tmp_path):
     path = tmp_path / "bin"
     path.write_bytes(b"x" * 5000000)
     assert sha256_file(str(path)) == hashlib.sha256(b"x" * 5000000).hexdigest()
+
+
+def test_spec_label_of_an_inspected_image():
+    from ansible_collections.kubernaut.testinfra.plugins.action.local_image import spec_label
+    assert spec_label({"Config": {"Labels": {"io.kubernaut.testinfra.spec": "abc"}}}) == "abc"
+    assert spec_label({"Config": {"Labels": None}}) is None
+    assert spec_label(None) is None
