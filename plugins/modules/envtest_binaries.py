@@ -50,6 +50,10 @@ attributes:
         reported), and reports in RV(actions) and RV(changed) what a real run would do.
   diff_mode:
     support: none
+  action:
+    support: full
+    description: The action plugin runs the module in process on the controller and copies the controller's
+      binaries to remote hosts (O(copy_from_controller)).
 options:
   kubernetes_version:
     description: Kubernetes version of C(kube-apiserver), with or without leading C(v).
@@ -141,6 +145,18 @@ options:
     description: The C(setup-envtest) executable (sigs.k8s.io/controller-runtime/tools/setup-envtest).
     type: str
     default: setup-envtest
+  copy_from_controller:
+    description:
+      - On a remote host (any connection but C(local)), the wanted C(kube-apiserver), C(etcd) (and C(kubectl)) that
+        the host's cache lacks are copied there from the controller's cache (C(~/.cache/kubernaut-testinfra/bin),
+        or C($XDG_CACHE_HOME)) when the controller has them and runs the same OS and architecture (C(uname -sm));
+        sent over the connection, their sha256 checked on the host, renamed into the host's O(cache_dir). The
+        module then takes them from the cache, after checking their C(--version); what the controller lacks is
+        made on the host as before. RV(from_controller) says what was sent.
+      - Nothing is sent with O(assets_dir), O(kube_apiserver), O(etcd) or O(kubectl) set (for that binary), with
+        O(source) other than V(auto), V(cache) or V(build), in check mode, or on the controller itself.
+    type: bool
+    default: true
 notes:
   - Builds use the usual C(GOCACHE), C(GOMODCACHE), C(GOPROXY) and C(GOFLAGS) with C(CGO_ENABLED=0),
     C(GOTOOLCHAIN=local) and C(-modcacherw). The wrapper module of a build stays in
@@ -178,6 +194,10 @@ EXAMPLES = r"""
     with_kubectl: true
     link_dir: auto
   register: assets
+
+- name: On a lab host, build nothing there (the controller's cached binaries are copied when the host lacks them)
+  kubernaut.testinfra.envtest_binaries:
+    copy_from_controller: true  # the default; false makes them on the host
 
 - name: Build etcd 3.6.5 with Go (Debian has another version)
   kubernaut.testinfra.envtest_binaries:
@@ -243,6 +263,16 @@ assets_dir:
   returned: when O(link_dir) is set
   type: str
   sample: /root/.cache/kubernaut-testinfra/assets/k8s-v1.34.4-etcd-v3.5.16-kubectl
+from_controller:
+  description:
+    - On a remote host, V(copied) (per binary, V(bytes), V(sha256), V(transfer_seconds), V(seconds) and the V(path)
+      on the host) and V(notes) (why a binary was not sent).
+  returned: on a remote host, unless in check mode or with O(copy_from_controller=false)
+  type: dict
+  sample:
+    copied: {etcd: {bytes: 25830992, sha256: 9f8e..., transfer_seconds: 0.4, seconds: 0.9,
+                    path: /root/.cache/kubernaut-testinfra/bin/etcd-v3.5.16}}
+    notes: []
 cache_dir:
   description: The cache directory used.
   returned: always
@@ -277,6 +307,7 @@ ARGUMENT_SPEC = dict(
     debian_suite=dict(type="str", default="trixie"),
     go=dict(type="str", default="go"),
     setup_envtest=dict(type="str", default="setup-envtest"),
+    copy_from_controller=dict(type="bool", default=True),
 )
 
 

@@ -46,6 +46,9 @@ attributes:
     description: Reports whether the image would be built, rebuilt or removed; builds nothing.
   diff_mode:
     support: none
+  action:
+    support: full
+    description: The action plugin runs the module in process on the controller and copies images to remote hosts.
 options:
   source:
     description:
@@ -222,10 +225,30 @@ options:
     description: Rebuild even if an up-to-date image exists.
     type: bool
     default: false
+  build:
+    description:
+      - V(false) builds nothing when the image is missing or outdated; the module answers C(action=missing) (with
+        RV(spec_hash) and RV(reason)) instead. The action plugin uses it on a remote host to copy the controller's image
+        there first (O(copy_from_controller)).
+    type: bool
+    default: true
+  copy_from_controller:
+    description:
+      - On a remote host (any connection but C(local)), an image the host lacks is not built there but copied from the
+        controller's Podman (C(podman save), compressed with C(zstd -1) when the controller has it, sent over the
+        connection, C(podman load) on the host), after the controller built it once if it lacked it (under a lock, so
+        that the hosts of one run share one build). A host that has the image with the same spec label gets nothing.
+      - The host builds the image itself (as with V(false)) when the controller has no Podman, lacks the image and
+        mmdebstrap, its build fails or yields another spec hash (O(files[].src) read on each machine); RV(origin)
+        and RV(origin_reason) say so.
+      - Not used with O(force=true), O(state=absent), in check mode, or on the controller itself.
+    type: bool
+    default: true
 notes:
   - Building needs the mirror; reusing an up-to-date image does not.
   - Runs C(podman) as the connecting user; as root the image lands in root's storage.
-  - O(files[].src) is read on the managed host; this module has no action plugin.
+  - O(files[].src) is read on the managed host (and on the controller when it builds the image for a remote host;
+    the spec hashes must match, else the host builds its own).
 seealso:
   - name: mmdebstrap manual
     description: Variants, hooks and options passed through by this module.
@@ -264,6 +287,13 @@ EXAMPLES = r"""
       volumes: [/var/lib/postgresql/data]
       stop_signal: SIGINT
 
+- name: On a lab host, the same task copies the controller's image there when the host lacks it
+  kubernaut.testinfra.local_image:
+    name: localhost/kubernaut/redis:trixie
+    packages: [redis-server]
+    copy_from_controller: true  # the default; false builds it on the host
+  register: redis_image  # redis_image.origin: copied from the controller; redis_image.copy.bytes, .seconds
+
 - name: Remove it again
   kubernaut.testinfra.local_image:
     name: localhost/kubernaut/pgvector:pg17-trixie
@@ -296,7 +326,9 @@ upstream_error:
   returned: when the local image was used
   type: str
 action:
-  description: What was done, V(reused), V(built), V(rebuilt), V(removed) or V(none).
+  description:
+    - What was done, V(reused), V(built), V(rebuilt), V(copied) (from the controller, see O(copy_from_controller)),
+      V(removed) or V(none); V(missing) with O(build=false) when the image would have been built.
   returned: always
   type: str
   sample: reused
@@ -309,6 +341,25 @@ spec_hash:
   description: sha256 of the build inputs, stored as label C(io.kubernaut.testinfra.spec).
   returned: when O(state=present)
   type: str
+origin:
+  description:
+    - On a remote host, how the image got there, V(host) (it was there, or came from a registry), V(copied from the
+      controller), V(built on the controller and copied), or V(built on the host).
+  returned: on a remote host, with O(state=present)
+  type: str
+  sample: copied from the controller
+origin_reason:
+  description: Why the host built the image itself instead of getting it from the controller.
+  returned: when RV(origin) is V(built on the host)
+  type: str
+  sample: the controller has no Podman
+copy:
+  description:
+    - The copy from the controller, V(bytes) sent (the compressed archive), V(compression) (V(zstd) or V(none)),
+      V(save_seconds) (podman save and compression), V(transfer_seconds), V(load_seconds) and the total V(seconds).
+  returned: when RV(action) is V(copied)
+  type: dict
+  sample: {bytes: 70165319, compression: zstd, save_seconds: 6.6, transfer_seconds: 0.9, load_seconds: 4.1, seconds: 11.8}
 build_seconds:
   description: Wall-clock seconds of mmdebstrap + podman import.
   returned: when built
@@ -362,6 +413,8 @@ ARGUMENT_SPEC = dict(
         labels=dict(type='dict'),
     )),
     force=dict(type='bool', default=False),
+    build=dict(type='bool', default=True),
+    copy_from_controller=dict(type='bool', default=True),
     upstream=dict(type='str'),
     source=dict(type='str', default='local', choices=['auto', 'registry', 'local']),
     fix_hint=dict(type='str', default=''),

@@ -2,18 +2,21 @@
 
 The lab host is a pristine Debian 12 machine (tests/pristine/lab.py: privileged Podman container, nested Podman,
 its own network and hostname, sshd on a loopback port, a key made for the test), removed by the fixture whatever
-happens (a killed test's machine expires and is removed by the next test's reap_expired()). The local PostgreSQL
-image is copied in (podman save | podman load, as for an air-gapped host), so that the machine does not build it.
+happens (a killed test's machine expires and is removed by the next test's reap_expired()). The local images are
+not copied in by the test: the collection copies the controller's (local_image's action plugin), and so it does the
+controller's envtest binaries (envtest_binaries').
 The machine is prepared from nothing with prepare_host.yml over SSH (Podman, Go, the modules' Python packages); the
 first service run then prepares it again (idempotent, and writes its stamp), the second finds the stamp.
 """
 
+import hashlib
 import importlib.util
 import json
 import os
 import re
 import shutil
 import signal
+import subprocess
 import time
 
 import pytest
@@ -49,8 +52,6 @@ def lab_hosts():
         assert rc == 0, out[-4000:]
         print("\n2 lab hosts prepared from nothing at once (prepare_host.yml over SSH) in %.1f s"
               % (time.monotonic() - start))
-        for host in hosts:
-            host.load_images(*IMAGES)  # after Podman is there
         yield inventory, hosts
     finally:
         for host in hosts:
@@ -81,6 +82,142 @@ def task_seconds(out, name):
     return float(found[-1]) if found else None
 
 
+def image_id(ref, host=None):
+    """The image's id in the controller's Podman, or in the lab host's; None when it has no such image."""
+    cmd = "podman image inspect --format '{{.Id}}' %s 2>/dev/null" % ref
+    proc = host.ssh(cmd) if host else subprocess.run(["sh", "-c", cmd], capture_output=True, text=True, check=False)
+    return proc.stdout.strip() or None
+
+
+IMAGE_PLAY = """- hosts: lab2
+  gather_facts: false
+  tasks:
+    - name: The redis role's image task, as a service run has it
+      ansible.builtin.include_role:
+        name: kubernaut.testinfra.redis
+        tasks_from: image
+    - name: Its result, for the test
+      ansible.builtin.copy:
+        content: "{{ _redis_image | to_json }}"
+        dest: "%s"
+        mode: "0600"
+      delegate_to: localhost
+"""
+
+
+def test_local_image_is_copied_from_the_controller_once(lab_hosts, tmp_path):
+    """The first run on a host without the image copies the controller's (the host builds nothing); the second
+    finds it there and sends nothing."""
+    inventory, (dummy, host) = lab_hosts
+    ref = "localhost/kubernaut/redis:trixie"
+    assert image_id(ref, host) is None, "the fresh lab host has the image already"
+    results = []
+    for attempt in (1, 2):
+        play = tmp_path / ("image-%d.yml" % attempt)
+        answer = tmp_path / ("image-%d.json" % attempt)
+        play.write_text(IMAGE_PLAY % answer)
+        start = time.monotonic()
+        rc, out = run_playbook(str(play), "-i", inventory, timeout=TIMEOUT)
+        assert rc == 0, out[-4000:]
+        results.append(json.loads(answer.read_text()))
+        print("\nimage task %d on lab2: %.1f s, %s" % (attempt, time.monotonic() - start,
+                                                     {k: results[-1].get(k) for k in ("action", "origin", "copy")}))
+    first, second = results
+    assert first["action"] == "copied", first
+    assert first["origin"] in ("copied from the controller", "built on the controller and copied"), first
+    assert first["copy"]["bytes"] > 1024 * 1024 and first["copy"]["seconds"] > 0, first
+    assert "build_seconds" not in first and "cmd" not in first, "the host built it: %s" % first
+    # podman load keeps the image id; a build on the host would make another one
+    assert image_id(ref, host) == image_id(ref) is not None
+    assert second["action"] == "reused" and second["origin"] == "host" and "copy" not in second, second
+    assert host.ssh("podman images --filter dangling=true -q").stdout.strip() == ""
+
+
+TWO_HOSTS_PLAY = """- hosts: lab
+  gather_facts: false
+  tasks:
+    - name: An image neither the controller nor the hosts have
+      kubernaut.testinfra.local_image:
+        name: "%(ref)s"
+        dpkg_options: [path-exclude=/usr/share/doc/*, path-exclude=/usr/share/man/*, path-exclude=/usr/share/locale/*]
+        config: {cmd: [/bin/sh], labels: {io.kubernaut.testinfra.test: lab-hosts}}
+        force: "{{ force | default(false) }}"
+      register: made
+    - name: Its result, for the test
+      ansible.builtin.copy:
+        content: "{{ made | to_json }}"
+        dest: "%(out)s/{{ inventory_hostname }}.json"
+        mode: "0600"
+      delegate_to: localhost
+"""
+
+
+def test_an_image_the_controller_lacks_is_built_once_there_for_two_hosts(lab_hosts, tmp_path):
+    """Two hosts want an image nobody has: the controller builds it once (the other host waits on its lock) and both
+    hosts get it copied; built on a host (force), the same image takes longer than the copy (printed)."""
+    inventory, hosts = lab_hosts
+    ref = "localhost/kubernaut-test/lab-copy-%s:1" % os.urandom(4).hex()
+    try:
+        play = tmp_path / "two.yml"
+        play.write_text(TWO_HOSTS_PLAY % {"ref": ref, "out": tmp_path})
+        start = time.monotonic()
+        rc, out = run_playbook(str(play), "-i", inventory, timeout=TIMEOUT)
+        assert rc == 0, out[-4000:]
+        results = {name: json.loads((tmp_path / ("%s.json" % name)).read_text()) for name in ("lab1", "lab2")}
+        print("\nan image for two hosts (one controller build, two copies): %.1f s; %s" % (
+            time.monotonic() - start, {n: (r["origin"], r.get("copy")) for n, r in results.items()}))
+        origins = sorted(r["origin"] for r in results.values())
+        assert origins == ["built on the controller and copied", "copied from the controller"], results
+        assert image_id(ref) is not None
+        for host in hosts:
+            assert image_id(ref, host) == image_id(ref)
+        # the same image built on a host (force: the host builds, as without a controller), for the figures
+        rc, out = run_playbook(str(play), "-i", inventory, "--limit", "lab1", "-e", "force=true", timeout=TIMEOUT)
+        assert rc == 0, out[-4000:]
+        built = json.loads((tmp_path / "lab1.json").read_text())
+        assert built["action"] == "rebuilt" and built["build_seconds"] > 0, built
+        print("built on lab1 instead: %s s (%s bytes image)" % (built["build_seconds"], built["image"]["size"]))
+    finally:
+        subprocess.run(["podman", "rmi", "--force", ref], capture_output=True, check=False)
+        lock = os.path.expanduser("~/.cache/kubernaut-testinfra/locks/image-%s.lock"
+                                  % hashlib.sha1(ref.encode()).hexdigest()[:16])  # the controller's build lock
+        if os.path.exists(lock):
+            os.remove(lock)
+
+
+def sha256_on(host, path):
+    return host.ssh("sha256sum %s 2>/dev/null" % path).stdout.split(" ")[0] or None
+
+
+def test_toolset_on_envtest_on_a_lab_host_with_the_controllers_binaries(lab_hosts, tmp_path):
+    """toolset on envtest on a lab host passes with kube-apiserver and etcd copied from the controller's cache (no
+    Go build on the host) and leaves nothing there."""
+    inventory, (dummy, host) = lab_hosts
+    cache = os.path.expanduser("~/.cache/kubernaut-testinfra/bin")
+    names = ["kube-apiserver-v1.34.4", "etcd-v3.5.16"]
+    mine = {name: os.path.join(cache, name) for name in names}
+    missing = [path for path in mine.values() if not os.access(path, os.X_OK)]
+    if missing:
+        pytest.skip("the controller's envtest cache lacks %s (make envtest-assets fills it)" % missing)
+    assert all(sha256_on(host, "~/.cache/kubernaut-testinfra/bin/" + name) is None for name in names)
+    artifacts = tmp_path / "artifacts"
+    start = time.monotonic()
+    rc, out = run_playbook("toolset.yml", "-i", inventory, "-e", "testinfra_hosts=lab2", "-e", "testinfra_cluster=envtest",
+                           "-e", "testinfra_isolate=true", "-e", "testinfra_artifacts_dir=%s" % artifacts,
+                           timeout=TIMEOUT, env=PROFILE)
+    seconds = round(time.monotonic() - start, 1)
+    print("\ntoolset on envtest on lab2 (binaries from the controller): %.1f s" % seconds)
+    print(out[out.find("TASKS RECAP"):][:3000])
+    assert rc == 0, out[-6000:]
+    assert re.search(r"toolset: PASSED - \d+ tests: \d+ passed, 0 failed", out), out[-6000:]
+    for name, path in mine.items():
+        with open(path, "rb") as handle:
+            assert sha256_on(host, "~/.cache/kubernaut-testinfra/bin/" + name) == hashlib.sha256(handle.read()).hexdigest()
+    # a Go build of either leaves its wrapper module in <cache>/build/<name>
+    assert host.ssh("ls ~/.cache/kubernaut-testinfra/build 2>/dev/null").stdout.strip() == ""
+    assert leftovers(host) == [], "left on the lab host: %s" % leftovers(host)
+
+
 def test_datastorage_runs_on_a_lab_host_and_leaves_nothing_there(lab_hosts, tmp_path, record_property):
     inventory, (host, dummy) = lab_hosts
     runs = []
@@ -104,6 +241,8 @@ def test_datastorage_runs_on_a_lab_host_and_leaves_nothing_there(lab_hosts, tmp_
                                                 "run)")))
         print("\nlab host run %d: %.1f s, prepare %s s, sync %s s" % (attempt, seconds, runs[-1]["prepare"],
                                                                       runs[-1]["sync"]))
+        if attempt == 1:  # the collection copied the controller's image (podman load keeps the id)
+            assert image_id(IMAGES[0], host) == image_id(IMAGES[0]) is not None
         print(out[out.find("TASKS RECAP"):][:4000])
         record_property("run_%d_seconds" % attempt, seconds)
     # the second run neither prepares the machine nor sends files

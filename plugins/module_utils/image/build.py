@@ -209,6 +209,10 @@ class LocalImage(ImageSpec):
         else:
             reason, action = 'spec label differs (old %s, new %s)' % (old_spec[:12], spec_hash[:12]), 'rebuilt'
         result.update(changed=True, action=action, reason=reason)
+        if not self.params.get('build', True) and not self.module.check_mode:
+            # the action plugin brings the controller's image first (copy_from_controller)
+            result.update(changed=False, action='missing', image=self.summary(existing))
+            return result
         if self.module.check_mode:
             self.bin('mmdebstrap')
             result['image'] = self.summary(existing)
