@@ -96,20 +96,6 @@ class LabHost(pristine.PristineHost):
                 raise RuntimeError("no SSH on 127.0.0.1:%s of %s: %s" % (self.port, self.name, proc.stderr.strip()))
             time.sleep(0.3)
 
-    def load_images(self, *refs):
-        """Copy images of this machine's Podman into the lab host's (podman save | podman load): what an air-gapped
-        lab host would need, and what saves the test a local image build per fresh lab host."""
-        for ref in refs:
-            if pristine.podman("image", "exists", ref, check=False).returncode != 0:
-                continue
-            save = subprocess.Popen(["podman", "save", ref], stdout=subprocess.PIPE)
-            load = subprocess.run(["podman", "exec", "-i", self.name, "podman", "load", "-q"], stdin=save.stdout,
-                                  capture_output=True, check=False, timeout=600)
-            save.stdout.close()
-            save.wait()
-            if load.returncode != 0 or save.returncode != 0:
-                raise RuntimeError("loading %s into %s failed: %s" % (ref, self.name, load.stderr))
-
     def inventory_line(self, alias):
         return ("%s ansible_host=127.0.0.1 ansible_port=%d ansible_user=root ansible_ssh_private_key_file=%s "
                 "ansible_ssh_common_args='-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null "
