@@ -30,7 +30,7 @@ for _ in $(seq 1200); do
 done
 
 psql -v ON_ERROR_STOP=1 -qtAX >/dev/null <<'SQL' || { echo "checks failed" >&2; exit 1; }
-SELECT current_setting('server_version_num')::int >= 150000 OR 1/0 = 1;
+DO $$ BEGIN IF current_setting('server_version_num')::int < 150000 THEN RAISE 'PostgreSQL < 15'; END IF; END $$;
 CREATE EXTENSION IF NOT EXISTS vector;
 SELECT extversion FROM pg_extension WHERE extname = 'vector';
 BEGIN; CREATE TEMP TABLE hnsw_probe (v vector(3)); INSERT INTO hnsw_probe VALUES ('[1,2,3]'), ('[3,2,1]');
