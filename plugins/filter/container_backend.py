@@ -10,7 +10,19 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.kubernaut.testinfra.plugins.module_utils.generic_backend import entry as generic_backend
+import importlib
+
+# Imported on first use, not with this file: to find one filter of the collection, Ansible imports every filter
+# file in every worker process that templates one (plugins/loader.py, Jinja2Loader).
+class _GenericBackend(object):
+    """module_utils/generic_backend/entry.py, imported when first used."""
+
+    def __getattr__(self, name):
+        module = importlib.import_module("ansible_collections.kubernaut.testinfra.plugins.module_utils.generic_backend.entry")
+        return getattr(module, name)
+
+
+generic_backend = _GenericBackend()
 
 
 def container_backend_plan(backend, recipes=None):

@@ -20,8 +20,16 @@ except ImportError:  # pragma: no cover - Python 2
 
 from ansible.module_utils.parsing.convert_bool import boolean
 
-from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest.parse import parse_go_test_json
-from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest.summary import summary_text
+# Imported on first use, not with this file: to find one filter of the collection, Ansible imports every filter
+# file in every worker process that templates one (plugins/loader.py, Jinja2Loader).
+def parse_go_test_json(stdout, rc=None):
+    from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest.parse import parse_go_test_json as parse
+    return parse(stdout, rc=rc)
+
+
+def summary_text(summary, **kwargs):
+    from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest.summary import summary_text as text
+    return text(summary, **kwargs)
 
 
 def go_test_summary(stdout, rc=None):

@@ -17,8 +17,16 @@ import os
 import re
 import signal
 
-from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest.parse import parse_go_test_json
-from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest.summary import summary_text
+# Imported on first use, not with this file: to find one filter of the collection, Ansible imports every filter
+# file in every worker process that templates one (plugins/loader.py, Jinja2Loader).
+def parse_go_test_json(stdout, rc=None):
+    from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest.parse import parse_go_test_json as parse
+    return parse(stdout, rc=rc)
+
+
+def summary_text(summary, **kwargs):
+    from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest.summary import summary_text as text
+    return text(summary, **kwargs)
 
 TIMED_OUT_RC = (124, 137)  # coreutils timeout: TERM, then KILL
 SIGNAL_RC = (129, 130, 137, 143)  # 128 + HUP, INT, KILL, TERM: what a shell or timeout reports for a killed child

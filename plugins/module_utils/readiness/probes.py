@@ -4,7 +4,7 @@
 """The probes that talk to a server (container_ready, pgvector_ready, redis_ready): a Redis PING and a PostgreSQL
 login with SELECT 1, each raising NotReady for what waiting can fix and Fatal for what it cannot.
 
-psycopg2 and redis are optional: their absence is told by HAS_PSYCOPG2 / HAS_REDIS with the import traceback in
+psycopg2 and redis are optional: their absence is told by HAS_PSYCOPG2 / HAS_REDIS with the reason in
 PSYCOPG2_ERROR / REDIS_ERROR, for the module to fail with missing_required_lib before it probes."""
 
 from __future__ import absolute_import, division, print_function
@@ -24,14 +24,14 @@ except ImportError:
     HAS_PSYCOPG2 = False
     PSYCOPG2_ERROR = traceback.format_exc()
 
+# redis-py is imported on the first PING, not with this file: it takes ~0.13 s, which a PostgreSQL probe (run in the
+# worker of its task) should not pay. Whether it is there is known without importing it.
 try:
-    import redis
-    HAS_REDIS = True
-    REDIS_ERROR = None
-except ImportError:
-    redis = None
+    from importlib.util import find_spec
+    HAS_REDIS = find_spec("redis") is not None
+except (ImportError, ValueError):
     HAS_REDIS = False
-    REDIS_ERROR = traceback.format_exc()
+REDIS_ERROR = None if HAS_REDIS else "ImportError: No module named 'redis'"
 
 # What a PostgreSQL login error says when waiting will not help.
 PG_FATAL = ("password authentication failed", "does not exist", "no pg_hba.conf entry")
@@ -70,6 +70,8 @@ def redis_ping(host, port, password, username=None, auth_hint=""):
     A refused password (AuthenticationError, NOAUTH, WRONGPASS) raises Fatal("authentication failed (...)"),
     followed by ``: auth_hint`` when given; connection errors and other replies raise NotReady.
     """
+    import redis  # pylint: disable=import-outside-toplevel - see HAS_REDIS
+
     client = redis.Redis(host=host, port=port, password=password or None, username=username or None,
                          socket_connect_timeout=2, socket_timeout=2)
     hint = (": %s" % auth_hint) if auth_hint else ""

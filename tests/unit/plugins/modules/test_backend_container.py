@@ -34,3 +34,26 @@ def test_hints_name_the_fix():
     assert "storage is full" in hint("writing blob: no space left on device", params())
     assert "no free port left" in hint("cannot assign requested address", params(publish=["127.0.0.1::5432"]))
     assert hint("something else", params()) == ""
+
+
+class Inspecting(object):
+    """Answers the port inspect like Podman; records the calls."""
+
+    def __init__(self, answer):
+        self.answer, self.calls = answer, []
+
+    def run_command(self, argv):
+        self.calls.append(argv)
+        return 0, self.answer, ""
+
+    def fail_json(self, **kwargs):
+        raise AssertionError(kwargs)
+
+
+def test_fixed_host_ports_need_no_inspect_and_picked_ones_do():
+    module = Inspecting('{"5432/tcp": [{"HostIp": "127.0.0.1", "HostPort": "40123"}]}')
+    assert backend_container.host_ports(module, params(), "id1") == {"5432/tcp": 5432}
+    assert module.calls == []
+    assert backend_container.host_ports(module, params(publish=["127.0.0.1::5432"]), "id1") == {"5432/tcp": 40123}
+    assert backend_container.host_ports(module, params(publish=["127.0.0.1:0:5432"]), "id1") == {"5432/tcp": 40123}
+    assert len(module.calls) == 2 and module.calls[0][1:3] == ["container", "inspect"]

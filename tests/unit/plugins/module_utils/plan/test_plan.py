@@ -110,6 +110,20 @@ def test_check_mode_sets_up_only_a_cluster_that_exists_without_the_run():
         {"role": "redis", "tasks_from": "backend", "name": "redis", "wait": True, "label": "redis", "service": "ai"}]
 
 
+def test_each_item_carries_the_contract_input_with_its_name_wait_and_generic_entry():
+    known = select("gateway")["registry"]
+    run = {"service": "gateway", "run_id": "r1", "isolate": True, "secret": "s3cret"}
+    items = provision.provision(known, ["envtest", "redis", "valkey"], "gateway", SETUP, backend_input=run,
+                                generic=GENERIC)
+    backends = [item["backend"] for item in items]
+    assert [(b["name"], b["wait"]) for b in backends] == [("envtest", False), ("redis", True), ("valkey", True),
+                                                          ("envtest", True), ("", True)]
+    assert backends[2]["entry"] == GENERIC["valkey"] and backends[1]["entry"] == {}
+    assert all(b["run_id"] == "r1" and b["secret"] == "s3cret" for b in backends)
+    assert "name" not in run  # the run's input is not changed
+    assert "backend" not in provision.provision(known, ["redis"], "ai", SETUP)[0]
+
+
 def test_shared_launch_names_the_services_that_share():
     known = select("toolset")["registry"]
     assert provision.shared_launch(known, {"toolset": ["envtest"], "gateway": ["envtest", "redis"], "ai": ["redis"]}) \
