@@ -246,7 +246,11 @@ def test_datastorage_runs_on_a_lab_host_and_leaves_nothing_there(lab_hosts, tmp_
         print(out[out.find("TASKS RECAP"):][:4000])
         record_property("run_%d_seconds" % attempt, seconds)
     # the second run neither prepares the machine nor sends files
-    assert "Remember the preparation" not in runs[1]["out"], runs[1]["out"][-3000:]
+    # (its banner: profile_tasks lists a skipped task among the slowest too, so the name alone can appear)
+    banner = "TASK [kubernaut.testinfra.testinfra : Remember the preparation]"
+    if "TASK [Install Podman, runc, Go" in runs[0]["out"]:  # the first run prepared the host: the banner is right
+        assert banner in runs[0]["out"], runs[0]["out"][-3000:]
+    assert banner not in runs[1]["out"], runs[1]["out"][-3000:]
     cached = host.ssh("cat ~/.cache/kubernaut-testinfra/modules/*/.kubernaut-testinfra-sync.json").stdout
     assert '"go.mod"' in cached, cached
 
