@@ -10,38 +10,28 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import importlib
-
-# Imported on first use, not with this file: to find one filter of the collection, Ansible imports every filter
-# file in every worker process that templates one (plugins/loader.py, Jinja2Loader).
-class _GenericBackend(object):
-    """module_utils/generic_backend/entry.py, imported when first used."""
-
-    def __getattr__(self, name):
-        module = importlib.import_module("ansible_collections.kubernaut.testinfra.plugins.module_utils.generic_backend.entry")
-        return getattr(module, name)
-
-
-generic_backend = _GenericBackend()
+from ansible_collections.kubernaut.testinfra.plugins.plugin_utils.lazy_module_utils import module_utils
 
 
 def container_backend_plan(backend, recipes=None):
-    return generic_backend.plan(backend, recipes)
+    return module_utils("generic_backend.entry").plan(backend, recipes)
 
 
 def container_backend_errors(backends, names, service="", isolate=False, keep=False):
     """The messages of every bad entry among ``names`` (entries of ``backends``), checked before a run starts
     anything, so that a bad generic entry leaves nothing behind even when other backends start first."""
+    entry = module_utils("generic_backend.entry")
     errors = []
     for name in names or []:
-        errors += generic_backend.plan(dict(name=name, service=service, run_id="check", run_dir="/nonexistent",
-                                            labels={}, isolate=isolate, keep=keep, expire_seconds=0, secret="",
-                                            entry=(backends or {}).get(name)))["errors"]
+        errors += entry.plan(dict(name=name, service=service, run_id="check", run_dir="/nonexistent", labels={},
+                                  isolate=isolate, keep=keep, expire_seconds=0, secret="",
+                                  entry=(backends or {}).get(name)))["errors"]
     return errors
 
 
 def container_backend_result(plan, password="", image=None, started=None, kept=None, ready=None):
-    return generic_backend.result(plan, password, image=image, started=started, kept=kept, ready=ready)
+    return module_utils("generic_backend.entry").result(plan, password, image=image, started=started, kept=kept,
+                                                        ready=ready)
 
 
 class FilterModule(object):

@@ -10,21 +10,17 @@ __metaclass__ = type
 
 import socket
 
-# Imported on first use, not with this file: to find one filter of the collection, Ansible imports every filter
-# file in every worker process that templates one (plugins/loader.py, Jinja2Loader).
-def _runstate():
-    from ansible_collections.kubernaut.testinfra.plugins.module_utils import runstate
-    return runstate
+from ansible_collections.kubernaut.testinfra.plugins.plugin_utils.lazy_module_utils import module_utils
 
 
 def controller_id(_input=None):
     """'<pid>:<start>@<hostname>' of the ansible-playbook process running this play."""
-    return "%s@%s" % (_runstate().controller(), socket.gethostname())
+    return "%s@%s" % (module_utils("runstate").controller(), socket.gethostname())
 
 
 def live_controllers(_input=None):
     """{'host': <this hostname>, 'live': ['<pid>:<start>', ...]} of the ansible-playbook processes here."""
-    return {"host": socket.gethostname(), "live": _runstate().live_controllers()}
+    return {"host": socket.gethostname(), "live": module_utils("runstate").live_controllers()}
 
 
 class FilterModule(object):

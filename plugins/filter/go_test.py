@@ -20,21 +20,12 @@ except ImportError:  # pragma: no cover - Python 2
 
 from ansible.module_utils.parsing.convert_bool import boolean
 
-# Imported on first use, not with this file: to find one filter of the collection, Ansible imports every filter
-# file in every worker process that templates one (plugins/loader.py, Jinja2Loader).
-def parse_go_test_json(stdout, rc=None):
-    from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest.parse import parse_go_test_json as parse
-    return parse(stdout, rc=rc)
-
-
-def summary_text(summary, **kwargs):
-    from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest.summary import summary_text as text
-    return text(summary, **kwargs)
+from ansible_collections.kubernaut.testinfra.plugins.plugin_utils.lazy_module_utils import module_utils
 
 
 def go_test_summary(stdout, rc=None):
     """Summarise ``go test -json`` stdout (see ``parse_go_test_json``)."""
-    return parse_go_test_json(stdout, rc=rc)
+    return module_utils("gotest.parse").parse_go_test_json(stdout, rc=rc)
 
 
 def go_test_summary_text(summary, title=None, max_names=20, details=False):
@@ -44,8 +35,9 @@ def go_test_summary_text(summary, title=None, max_names=20, details=False):
     ``details`` each failure's output excerpt is shown under its message.
     """
     if not isinstance(summary, Mapping):
-        summary = parse_go_test_json(summary)
-    return summary_text(summary, title=title, max_names=max_names, details=boolean(details, strict=False))
+        summary = module_utils("gotest.parse").parse_go_test_json(summary)
+    return module_utils("gotest.summary").summary_text(summary, title=title, max_names=max_names,
+                                                       details=boolean(details, strict=False))
 
 
 class FilterModule(object):

@@ -11,61 +11,50 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import importlib
-
-# Imported on first use, not with this file: to find one filter of the collection, Ansible imports every filter
-# file in every worker process that templates one (plugins/loader.py, Jinja2Loader).
-class _Plan(object):
-    """module_utils/plan/<name>.py as an attribute, imported when first read."""
-
-    def __getattr__(self, name):
-        return importlib.import_module("ansible_collections.kubernaut.testinfra.plugins.module_utils.plan." + name)
-
-
-_plan = _Plan()
+from ansible_collections.kubernaut.testinfra.plugins.plugin_utils.lazy_module_utils import module_utils
 
 
 def service_selection(data):
-    return _plan.selection.select(data)
+    return module_utils("plan.selection").select(data)
 
 
 def backend_port_checks(known, selected, values, isolate=False):
-    return _plan.selection.port_checks(known, selected, values, isolate)
+    return module_utils("plan.selection").port_checks(known, selected, values, isolate)
 
 
 def backend_input_errors(known, selected, values, extra=None):
-    return _plan.inputs.input_errors(known, selected, values, extra)
+    return module_utils("plan.inputs").input_errors(known, selected, values, extra)
 
 
 def service_provision(known, selected, service, cluster_setup, launched=False, check_mode=False, backend_input=None,
                       generic=None):
-    return _plan.provision.provision(known, selected, service, cluster_setup, launched=launched, check_mode=check_mode,
-                               backend_input=backend_input, generic=generic)
+    return module_utils("plan.provision").provision(known, selected, service, cluster_setup, launched=launched,
+                                                    check_mode=check_mode, backend_input=backend_input, generic=generic)
 
 
 def shared_launch(known, selections):
-    return _plan.provision.shared_launch(known, selections)
+    return module_utils("plan.provision").shared_launch(known, selections)
 
 
 def backend_results(results_, order=None, clusters=None):
-    return _plan.results.merge(results_, order, clusters)
+    return module_utils("plan.results").merge(results_, order, clusters)
 
 
 def run_phases(marks, ready=0.0, now=None):
     marks = marks or {}
-    return _plan.table.phases(marks.get("started"), marks.get("tests"), marks.get("cleanup"), ready, now)
+    return module_utils("plan.table").phases(marks.get("started"), marks.get("tests"), marks.get("cleanup"), ready, now)
 
 
 def services_table(rows, hosts, placed=None):
-    return _plan.table.services_table(rows, hosts, placed)
+    return module_utils("plan.table").services_table(rows, hosts, placed)
 
 
 def service_placement(services, hosts, durations=None):
-    return _plan.table.placement(services, hosts, durations)
+    return module_utils("plan.table").placement(services, hosts, durations)
 
 
 def service_durations(rows, previous=None):
-    return _plan.table.durations(rows, previous)
+    return module_utils("plan.table").durations(rows, previous)
 
 
 class FilterModule(object):

@@ -17,16 +17,7 @@ import os
 import re
 import signal
 
-# Imported on first use, not with this file: to find one filter of the collection, Ansible imports every filter
-# file in every worker process that templates one (plugins/loader.py, Jinja2Loader).
-def parse_go_test_json(stdout, rc=None):
-    from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest.parse import parse_go_test_json as parse
-    return parse(stdout, rc=rc)
-
-
-def summary_text(summary, **kwargs):
-    from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest.summary import summary_text as text
-    return text(summary, **kwargs)
+from ansible_collections.kubernaut.testinfra.plugins.plugin_utils.lazy_module_utils import module_utils
 
 TIMED_OUT_RC = (124, 137)  # coreutils timeout: TERM, then KILL
 SIGNAL_RC = (129, 130, 137, 143)  # 128 + HUP, INT, KILL, TERM: what a shell or timeout reports for a killed child
@@ -144,7 +135,7 @@ def service_report(data):
         return row
 
     rc = go_test.get("rc")
-    result = parse_go_test_json(_go_test_lines(go_test), rc=rc)
+    result = module_utils("gotest.parse").parse_go_test_json(_go_test_lines(go_test), rc=rc)
     outside = "" if result["ok"] else _ended_from_outside(rc, phases, data.get("timeout") or "5m")
     if result["ok"]:
         verdict = ""
@@ -162,7 +153,7 @@ def service_report(data):
     else:
         verdict = "%s: go test did not pass (exit %s)%s" % (
             service, rc, _down_text(data.get("containers") or {}, data.get("backend_state")))
-    lines = [summary_text(result, title=service)]
+    lines = [module_utils("gotest.summary").summary_text(result, title=service)]
     lines += [data["cluster_line"]] if data.get("cluster_line") else []
     lines += [line for line in data.get("backend_lines") or [] if line]
     lines.append(_phases_line(phases))
