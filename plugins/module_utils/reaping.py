@@ -263,7 +263,7 @@ def reap(module, params):
     result = dict(changed=False, containers=[], volumes=[], networks=[], processes=[], left_runs={},
                   state_dir=params["state_dir"] or runstate.default_base_dir())
     reap_processes(module, params, now, result)
-    if module.get_bin_path(params["podman"]):
+    if params["podman"] and module.get_bin_path(params["podman"]):  # "": Podman is left alone
         reap_podman(module, params, now, result)
     reap_runs(module, params, now, result)
     result["changed"] = any(result[k] for k in ("containers", "volumes", "networks", "runs", "processes"))

@@ -66,7 +66,10 @@ options:
     elements: str
     default: []
   podman:
-    description: The podman executable.
+    description:
+      - The podman executable.
+      - An empty string leaves every Podman resource alone and reaps only state directories, processes and
+        state files. A keep run's own cleanup does that, since everything the run made carries the keep label.
     type: str
     default: podman
   state_dir:

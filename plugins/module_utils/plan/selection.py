@@ -101,6 +101,8 @@ def select(data):
         selected=selected,
         on_cluster=any(name in names for name in selected),
         generic=[name for name in selected if known.get(name, {}).get("generic")],
+        generic_entries=dict((name, (data.get("generic") or {})[name]) for name in selected
+                             if known.get(name, {}).get("generic")),
         podman=any(known.get(name, {}).get("podman") for name in selected),
         shared=[name for name in selected if known.get(name, {}).get("shareable")],
         unknown_tags=unknown_tags(data.get("run_tags"), data.get("skip_tags"), data.get("services"), known,

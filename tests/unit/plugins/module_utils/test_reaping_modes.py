@@ -70,3 +70,26 @@ def test_test_processes_of_another_pid_namespace_are_not_ours(monkeypatch):
     finally:
         child.kill()
         child.wait()
+
+
+def test_without_podman_only_the_run_directory_goes(tmp_path):
+    """A keep run's own cleanup (podman ""): no Podman call at all, and the run id's directory is still removed."""
+    from ansible_collections.kubernaut.testinfra.plugins.module_utils.reaping import reap
+
+    class NoPodman:
+        check_mode = False
+
+        def get_bin_path(self, name, required=False):
+            raise AssertionError("looked for %r: podman '' must not touch Podman" % name)
+
+        def run_command(self, args, **kwargs):
+            raise AssertionError("ran %r" % (args,))
+
+    (tmp_path / "20261203-abcd").mkdir()
+    (tmp_path / "20261203-abcd" / "test.env").write_text("X=1\n")
+    (tmp_path / "keep-ai").mkdir()
+    result = reap(NoPodman(), dict(run_id="20261203-abcd", expired_only=False, stale=False,
+                                   keep_labels=[runstate.KEEP_LABEL + "=true"], force=True, podman="",
+                                   state_dir=str(tmp_path)))
+    assert result["runs"] == ["20261203-abcd"] and result["containers"] == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep-ai"]

@@ -55,6 +55,8 @@ def test_unknown_tags_and_backends_get_one_message_each():
 def test_generic_entries_join_the_registry_but_never_shadow_a_builtin():
     sel = select("ai", extra=["valkey"], generic=dict(GENERIC, redis={"image": "x"}))
     assert sel["generic"] == ["valkey"] and sel["registry"]["valkey"]["role"] == "container"
+    # the selected ones' entries, for the provisioning loop and the checks (no second read of the entries)
+    assert sel["generic_entries"] == {"valkey": GENERIC["valkey"]}
     assert sel["registry"]["redis"]["role"] == "redis"
     assert "container" not in sel["known"]  # the runner of generic entries is no backend
     assert sel["podman"] is True
