@@ -300,15 +300,16 @@ def test_leak_check_catches_a_leak_of_ours_and_removes_only_that(bystanders, lea
                 leak["etcd"].wait()
 
 
-def test_leak_check_catches_a_kept_backend_of_a_real_run(bystanders, leak_check):
+def test_leak_check_catches_a_kept_backend_of_a_real_run(bystanders, leak_check, tmp_path):
     """A real run of this session that leaves something (a kept backend: not stale, so no other user's stale reap
     takes it away before the check) fails the check, and the check removes it by the run's id."""
     other = bystanders.busybox()
     owner = "kt-itest-" + bystanders.tag  # its own kept name (ai-redis-<owner>): no other user's kept backend
     kept = "ai-redis-" + owner
     try:
+        # USER names no account: Ansible's ~/.ansible/tmp would become a directory "~<owner>" in the checkout
         rc, out = run_playbook("ai.yml", "-e", "testinfra_keep=true", "-e", "testinfra_isolate=true",
-                               env={"USER": owner})
+                               env={"USER": owner, "ANSIBLE_REMOTE_TMP": str(tmp_path / "ansible-tmp")})
         assert rc == 0, out
         assert kept in podman_names()
         with pytest.raises(AssertionError, match="the run left resources behind"):
