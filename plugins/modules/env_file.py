@@ -72,9 +72,17 @@ names:
   returned: always
   type: list
   elements: str
+finished:
+  description:
+    - When the module finished, in seconds since the epoch on the target. A service run takes it as the start of its
+      test phase (the tests' environment is the last thing written before C(go test)), instead of a task of its own.
+  returned: always
+  type: float
+  sample: 1764770000.25
 """
 
 import os
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kubernaut.testinfra.plugins.module_utils import envfile
@@ -102,13 +110,13 @@ def run_module(module):
                 changed = handle.read() != text
         except (IOError, OSError):
             changed = True
-        module.exit_json(changed=changed, path=path, names=names)
+        module.exit_json(changed=changed, path=path, names=names, finished=time.time())
     try:
         changed = envfile.write(path, params["env"])
     except (IOError, OSError) as exc:
         module.fail_json(msg="cannot write %s: %s (set testinfra_state_dir to a writable directory)"
                          % (path, exc.strerror or exc))
-    module.exit_json(changed=changed, path=os.path.abspath(path), names=names)
+    module.exit_json(changed=changed, path=os.path.abspath(path), names=names, finished=time.time())
 
 
 def main():

@@ -372,6 +372,8 @@ cmd:
   elements: str
 """
 
+from concurrent.futures import ThreadPoolExecutor
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.image.build import LocalImage
@@ -425,12 +427,18 @@ ARGUMENT_SPEC = dict(
 def run_module(module):
     """The module's work; ``module`` is an AnsibleModule, or a LocalModule when run in process."""
     image = LocalImage(module)
+    inspected = None
     if module.params['state'] == 'present' and module.params['source'] != 'local':
-        upstream = resolve_upstream(module)
-        if upstream:
-            module.exit_json(**upstream)
+        podman = module.get_bin_path('podman')
+        # the local image is inspected while the upstream one is looked up: one Podman call less to wait for
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            local = pool.submit(module.run_command, [podman, 'image', 'inspect', image.ref]) if podman else None
+            upstream = resolve_upstream(module)
+            if upstream:
+                module.exit_json(**upstream)
+            inspected = local.result() if local else None
     if module.params['state'] == 'present':
-        result = image.present()
+        result = image.present(inspected)
         result['ref'] = module.params['name']
         result['source_used'] = 'local'
         result.update(upstream_error=getattr(module, '_upstream_error', ''))

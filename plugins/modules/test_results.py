@@ -46,7 +46,10 @@ author:
   - kubernaut.testinfra contributors
 options:
   dest:
-    description: Directory the files are written to; created with mode 0700 if missing. Files are written with mode 0600.
+    description:
+      - Directory the files are written to; created with mode 0700 if missing. Files are written with mode 0600.
+      - An empty string writes nothing (C(testinfra_artifacts_dir=none)); the counts, state and RV(phases) are
+        still returned.
     type: path
     required: true
   service:
@@ -71,6 +74,11 @@ options:
     description: 'Seconds per phase of the run, for example C({provision: 1.2, ready: 0.9, test: 3.1, cleanup: 0.6}).'
     type: dict
     default: {}
+  test_started:
+    description:
+      - When the tests started (seconds since the epoch). The C(test) phase is then the time from it until this
+        module starts, added to O(phases); RV(started) tells when that was, the start of the run's cleanup.
+    type: float
   backends:
     description: 'Facts about the backends, for example C({pgvector: {server_version: "17.2", extension_version: "0.8.0"}}).'
     type: dict
@@ -180,12 +188,22 @@ ok:
   description: Whether the run passed.
   returned: always
   type: bool
+phases:
+  description: O(phases), with the C(test) phase when O(test_started) is set.
+  returned: always
+  type: dict
+  sample: {provision: 1.2, ready: 0.9, test: 3.1}
+started:
+  description: When the module started (seconds since the epoch), the end of the C(test) phase.
+  returned: always
+  type: float
 """
 
 import json
 import os
 import socket
 import tempfile
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest.parse import parse_go_test_results
@@ -242,6 +260,7 @@ ARGUMENT_SPEC = dict(
     go_test_output=dict(type="list", elements="str", required=True),
     rc=dict(type="int"),
     phases=dict(type="dict", default={}),
+    test_started=dict(type="float"),
     backends=dict(type="dict", default={}),
     logs=dict(type="list", elements="dict", default=[], options=dict(
         name=dict(type="str", required=True),
@@ -257,10 +276,14 @@ ARGUMENT_SPEC = dict(
 
 def run_module(module):
     """The module's work; ``module`` is an AnsibleModule, or a LocalModule when run in process."""
+    started = time.time()
     params = module.params
     check_logs(module)
-    dest = os.path.abspath(params["dest"])
-    if os.path.exists(dest) and not os.path.isdir(dest):
+    phases = dict(params["phases"])
+    if params["test_started"] is not None:
+        phases["test"] = round(started - params["test_started"], 2)
+    dest = os.path.abspath(params["dest"]) if params["dest"] else ""
+    if dest and os.path.exists(dest) and not os.path.isdir(dest):
         module.fail_json(msg="dest %s exists and is not a directory" % dest)
     redact = Redactor(params["redact"])
     hostname = socket.gethostname() or "localhost"
@@ -277,7 +300,7 @@ def run_module(module):
                   ("go_version", params["go_version"]), ("state", summary["state"])]
     junit = junit_xml(suites, hostname=hostname, properties=properties, redact=redact)
     document = build_summary(summary, suites, service=params["service"], run_id=params["run_id"],
-                             phases=params["phases"], backends=params["backends"], go_version=params["go_version"],
+                             phases=phases, backends=params["backends"], go_version=params["go_version"],
                              hostname=hostname, logs=["logs/" + name for name in log_names])
     document = redact.data(document)
     document["durations"] = redact.data(document["durations"], keys=True)
@@ -291,7 +314,10 @@ def run_module(module):
     log_paths = [os.path.join(dest, "logs", name) for name in log_names]
     counts = document["counts"]
     result = dict(junit=outputs[0][0], summary=outputs[1][0], logs=log_paths, counts=counts,
-                  state=summary["state"], ok=ok)
+                  state=summary["state"], ok=ok, phases=phases, started=started)
+    if not dest:  # testinfra_artifacts_dir=none
+        result.update(junit="", summary="", logs=[])
+        module.exit_json(changed=False, files=[], **result)
 
     if module.check_mode:
         files = [path for path, content in outputs if not unchanged(path, content)] + log_paths

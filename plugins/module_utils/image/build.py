@@ -58,9 +58,10 @@ class LocalImage(ImageSpec):
                                   rc=rc, stdout=out, stderr=err, cmd=args)
         return rc, out, err
 
-    def inspect(self, ref):
-        """Inspect data of ref, or None if there is no such image (one podman call, not exists + inspect)."""
-        rc, out, err = self.run([self.podman, 'image', 'inspect', ref], check=False)
+    def inspect(self, ref, answer=None):
+        """Inspect data of ref, or None if there is no such image (one podman call, not exists + inspect). ``answer``:
+        the (rc, out, err) of that call made already (run_module asks it while the upstream image is looked up)."""
+        rc, out, err = answer if answer is not None else self.run([self.podman, 'image', 'inspect', ref], check=False)
         if rc != 0 and re.search(r'image not known|no such image', err or '', re.I):
             return None
         if rc != 0:
@@ -190,12 +191,13 @@ class LocalImage(ImageSpec):
             signal.signal(signal.SIGTERM, previous_handler)
 
     # -- states ----------------------------------------------------------------------------
-    def present(self):
+    def present(self, inspected=None):
+        """``inspected``: the answer of ``podman image inspect`` of the image, when the caller has it already."""
         files = self.load_files()
         spec_hash = self.spec(files)
         result = dict(changed=False, spec_hash=spec_hash, image={})
         self.podman = self.bin('podman')
-        existing = self.inspect(self.ref)
+        existing = self.inspect(self.ref, inspected)
         old_spec = (((existing or {}).get('Config') or {}).get('Labels') or {}).get(LABEL_SPEC)
         if existing and old_spec == spec_hash and not self.params['force']:
             result.update(action='reused', reason='image exists with the same spec', image=self.summary(existing))
