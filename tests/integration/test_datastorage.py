@@ -71,7 +71,7 @@ def test_runs_the_same_with_and_without_in_process_modules(clean_host):
         rc, out = run_playbook("datastorage.yml", "-vvv", env={"TESTINFRA_IN_PROCESS": setting})
         assert rc == 0, out
         assert re.search(r"datastorage: PASSED - 10 tests: 10 passed, 0 failed, 0 skipped", out), out
-        for module in ("preflight", "backend_container", "pgvector_ready", "test_results", "reap"):
+        for module in ("preflight", "backend_container", "pgvector_ready", "result_files", "reap"):
             assert ("AnsiballZ_%s.py" % module in out) is as_module, (setting, module)
         # go test: a raw command line from the repository, no module payload (the command module's ~0.4 s)
         assert "AnsiballZ_command.py" not in out

@@ -1,4 +1,4 @@
-"""kubernaut.testinfra.test_results for real: ansible-playbook, real go test output, a real Podman container.
+"""kubernaut.testinfra.result_files for real: ansible-playbook, real go test output, a real Podman container.
 
 The failing run is a real `go test -json ./test/integration/ai/...` in a copy of examples/ without Redis (every
 test fails on the missing REDIS_URL), plus one test that prints a secret. The container for the logs is a real
@@ -23,7 +23,7 @@ from conftest import EXAMPLES, ROOT, start_playbook
 sys.path.insert(0, os.path.join(ROOT, ".testinfra", "collections"))
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest.parse import parse_go_test_json  # noqa: E402
 
-PLAYBOOK = os.path.join(ROOT, "tests", "integration", "playbooks", "test_results.yml")
+PLAYBOOK = os.path.join(ROOT, "tests", "integration", "playbooks", "result_files.yml")
 UNIT_FIXTURES = os.path.join(ROOT, "tests", "unit", "fixtures")
 XSD = os.path.join(UNIT_FIXTURES, "junit", "JUnit.xsd")
 IMAGE = "localhost/kubernaut/redis:trixie"
@@ -293,3 +293,17 @@ def test_a_log_needs_a_container_or_a_path(tmp_path):
     assert code != 0
     assert "needs exactly one of container" in result["msg"], out
     assert not (tmp_path / "bad").exists()
+
+
+def test_the_old_name_test_results_still_runs_the_module_and_says_it_is_deprecated(tmp_path):
+    lines, rc = captured("plain_pass")
+    playbook = tmp_path / "old_name.yml"
+    playbook.write_text(open(PLAYBOOK).read().replace("kubernaut.testinfra.result_files:", "kubernaut.testinfra.test_results:"))
+    args_file = tmp_path / "args.json"
+    args_file.write_text(json.dumps({"results_args": {"dest": str(tmp_path / "out"), "go_test_output": lines, "rc": rc}}))
+    proc = start_playbook(str(playbook), "-e", "@%s" % args_file, "-e", "ansible_python_interpreter=%s" % sys.executable,
+                          env={"ANSIBLE_DEPRECATION_WARNINGS": "1"}, stderr=subprocess.STDOUT)
+    out = proc.communicate(timeout=300)[0]
+    assert proc.returncode == 0, out
+    assert "Use kubernaut.testinfra.result_files, its new name" in " ".join(out.split()), out
+    assert json.loads((tmp_path / "out" / "summary.json").read_text())["ok"] is True

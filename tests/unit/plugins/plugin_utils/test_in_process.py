@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from ansible_collections.kubernaut.testinfra.plugins.modules import backend_container, reap, test_results
+from ansible_collections.kubernaut.testinfra.plugins.modules import backend_container, reap, result_files
 from ansible_collections.kubernaut.testinfra.plugins.plugin_utils.in_process import LocalModule, ModuleExit
 
 
@@ -33,7 +33,7 @@ def test_bad_arguments_fail_with_the_validator_message():
 
 
 def test_no_log_values_are_masked_in_results_and_failures():
-    module = LocalModule(test_results.ARGUMENT_SPEC,
+    module = LocalModule(result_files.ARGUMENT_SPEC,
                          {"dest": "/tmp/x", "go_test_output": [], "redact": ["s3cr3t-pw", "other-secret"]})
     result = outcome(lambda: module.exit_json(cmd="--requirepass other-secret", env="PASSWORD=s3cr3t-pw"))
     assert "s3cr3t-pw" not in repr(result) and "other-secret" not in repr(result)

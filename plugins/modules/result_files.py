@@ -9,7 +9,7 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 ---
-module: test_results
+module: result_files
 short_description: Write JUnit XML, a JSON summary and backend logs of a go test run for CI
 version_added: "0.1.0"
 description:
@@ -135,7 +135,7 @@ seealso:
 
 EXAMPLES = r"""
 - name: Write the results for CI
-  kubernaut.testinfra.test_results:
+  kubernaut.testinfra.result_files:
     dest: "{{ playbook_dir }}/../results/{{ service }}"
     service: "{{ service }}"
     run_id: "{{ run_id }}"

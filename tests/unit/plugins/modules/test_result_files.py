@@ -1,4 +1,4 @@
-"""test_results: the test phase it adds, and that testinfra_artifacts_dir=none (dest "") writes nothing."""
+"""result_files: the test phase it adds, and that testinfra_artifacts_dir=none (dest "") writes nothing."""
 
 import json
 import os
@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from ansible_collections.kubernaut.testinfra.plugins.modules import test_results
+from ansible_collections.kubernaut.testinfra.plugins.modules import result_files
 from ansible_collections.kubernaut.testinfra.plugins.plugin_utils.in_process import LocalModule, ModuleExit
 
 PASSED = [json.dumps({"Action": "run", "Package": "example/db", "Test": "TestA"}),
@@ -18,9 +18,9 @@ FAILED = [json.dumps({"Action": "run", "Package": "example/db", "Test": "TestA"}
 
 
 def run(args, check_mode=False):
-    module = LocalModule(test_results.ARGUMENT_SPEC, args, check_mode=check_mode)
+    module = LocalModule(result_files.ARGUMENT_SPEC, args, check_mode=check_mode)
     with pytest.raises(ModuleExit) as done:
-        test_results.run_module(module)
+        result_files.run_module(module)
     return done.value.result
 
 

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kubernaut.testinfra contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Runs the module test_results in the worker process when the target is the controller (plugin_utils/in_process.py).
+"""Runs the module result_files in the worker process when the target is the controller (plugin_utils/in_process.py).
 
 On any other target (a lab host over SSH) the module writes into a temporary directory there, and the files are
 fetched into O(dest) on the controller, where a user and a CI system look for them; RV(files) then names the
