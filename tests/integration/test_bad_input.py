@@ -14,6 +14,8 @@ CASES = [
     (["-e", "testinfra_go=/nonexistent/go"], "/nonexistent/go not found on PATH: install Go"),
     (["-e", '{"testinfra_service_overrides": {"timeout": "five minutes"}}'], "is not a Go duration"),
     (["-e", '{"testinfra_extra_backends": ["mongodb"]}'], "Unknown backend(s) mongodb"),
+    # the role's argument spec (entry point main): a value that is no boolean is not taken as false
+    (["-e", "testinfra_keep=maybe"], "argument 'testinfra_keep' is of type str and we were unable to convert to bool"),
 ]
 
 
