@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.kubernaut.testinfra.plugins.module_utils import runstate
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest import binary_cache as test_binaries
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.kind import teardown
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.podman import container as podman_container
 
 COLLECTION_LABEL = "io.kubernaut.testinfra.collection=kubernaut.testinfra"
 
@@ -272,16 +273,16 @@ def reap(module, params):
 
 
 def port_holder(module, podman, port):
-    """The labels of our container that publishes host port ``port``, or None (not ours, or no Podman)."""
+    """The labels of our container that holds host port ``port`` (published, or listened on from the host's
+    network), or None (not ours, or no Podman)."""
     if not module.get_bin_path(podman):
         return None
     rc, out, dummy = module.run_command([podman, "ps", "--filter", "label=" + COLLECTION_LABEL, "--format", "json"])
     if rc != 0:
         return None
     for item in json.loads(out or "[]") or []:
-        for binding in item.get("Ports") or []:
-            if str(binding.get("host_port", binding.get("hostPort", ""))) == str(port):
-                return dict(labels_of(item), name=name_of(item, "Names"))
+        if str(port) in [str(p) for p in podman_container.host_ports(item).values()]:
+            return dict(labels_of(item), name=name_of(item, "Names"))
     return None
 
 

@@ -23,6 +23,11 @@ description:
     value), read from O(env_file), so that they are neither on Podman's command line, nor module arguments
     (Ansible would mask every occurrence of a no_log value, and a password like C(postgres) would blank out
     container names in every message), nor the task's C(environment) (printed at C(-vvv)).
+  - With O(network=host) the container shares the host's network. Nothing is published, the server listens
+    on the host port itself (O(listen_args) tell it which), and Podman sets up no network for it, which makes
+    starting, connecting and removing it faster. The module checks a fixed host port is free, or picks a free
+    one for an empty or C(0) host port, and records each host port in a label
+    (C(io.kubernaut.testinfra.host-port.<port>/tcp)), where the keep check and the port check read it back.
   - A failed start gives one message with the reason and the fix for the usual causes (full storage, a
     taken port, no free port left).
 author:
@@ -64,6 +69,24 @@ options:
   publish:
     description:
       - Port publications, C(host_ip:host_port:container_port); an empty host port lets Podman pick one.
+      - With O(network=host), the addresses and ports the server listens on (C(host_ip:host_port:container_port)
+        still, the container port naming the port in the result); an empty host port picks a free one.
+    type: list
+    elements: str
+    default: []
+  network:
+    description:
+      - V(default) is Podman's default network (a bridge when run as root) with the ports of O(publish)
+        published. V(host) shares the host's network; the server must then be told its address and port
+        (O(listen_args)).
+    type: str
+    choices: [default, host]
+    default: default
+  listen_args:
+    description:
+      - With O(network=host), arguments appended to O(command) that tell the server where to listen.
+        C({address}) becomes the host address of the first entry of O(publish) (C(0.0.0.0) when empty) and
+        C({port}) its host port. Ignored on Podman's default network.
     type: list
     elements: str
     default: []
@@ -129,6 +152,17 @@ EXAMPLES = r"""
       /var/lib/postgresql/data: rw,mode=0700
     port_variable: pgvector_port
 
+- name: Start PostgreSQL on the host's network, on a free port of 127.0.0.1
+  kubernaut.testinfra.backend_container:
+    name: datastorage-postgres
+    image: localhost/kubernaut/pgvector:pg17-trixie
+    network: host
+    publish: ["127.0.0.1::5432"]
+    command: [postgres]
+    listen_args: [-c, "port={port}", -c, "listen_addresses={address}"]
+    pass_env: [POSTGRES_PASSWORD]
+    env_file: "{{ run_dir }}/pgvector.env"
+
 - name: Start Redis with a password, which it takes only as an argument
   kubernaut.testinfra.backend_container:
     name: ai-redis
@@ -146,7 +180,9 @@ id:
   returned: success
   type: str
 ports:
-  description: Host port of each published container port, keyed C(<port>/<protocol>).
+  description:
+    - Host port of each published container port, keyed C(<port>/<protocol>); with O(network=host), the port
+      the server was told to listen on.
   returned: success
   type: dict
   sample: {"5432/tcp": 41234}
@@ -158,10 +194,12 @@ start_seconds:
 
 import json
 import os
+import socket
 import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kubernaut.testinfra.plugins.module_utils import envfile
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.podman.container import HOST_PORT_LABEL
 
 HINTS = (
     (("no space left on device",), "Podman storage is full: free disk space (podman system prune, make cleanup)"),
@@ -189,22 +227,61 @@ def hint(error, params):
     return ""
 
 
-def run_args(params):
+class PortTaken(Exception):
+    """A host port the server on the host's network cannot listen on; the message reads like Podman's."""
+
+
+def listen_ports(params, bind=None):
+    """On the host's network: [(address, host port, container port)] of O(publish), each fixed host port checked
+    free and each empty or 0 one picked free. ``bind(address, port)`` returns the port bound (for tests)."""
+    bind = bind or bind_port
+    ports = []
+    for spec in params["publish"]:
+        address, dummy, rest = spec.rpartition(":")
+        address, dummy, host = address.rpartition(":")
+        address = address.strip("[]")
+        try:
+            ports.append((address, bind(address, int(host or 0)), rest if "/" in rest else "%s/tcp" % rest))
+        except OSError as exc:
+            raise PortTaken("cannot listen on %s:%s: %s" % (address or "0.0.0.0", host or "a free port",
+                                                             exc.strerror or exc))
+    return ports
+
+
+def bind_port(address, port):
+    """Bind ``address``:``port`` (0: the kernel picks a free port) and let it go; the port, free a moment ago."""
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers do: a TIME_WAIT is no obstacle
+        sock.bind((address or ("::" if family == socket.AF_INET6 else "0.0.0.0"), port))
+        return sock.getsockname()[1]
+
+
+def run_args(params, listening=None):
+    """podman run's arguments; ``listening`` is listen_ports() on the host's network."""
     args = [params["podman"], "run", "--detach", "--replace", "--pull=never", "--name", params["name"]]
-    for key, value in sorted(params["labels"].items()):
+    labels = dict(params["labels"])
+    if params["network"] == "host":
+        args += ["--network", "host"]
+        labels.update((HOST_PORT_LABEL + container, str(host)) for dummy, host, container in listening)
+    for key, value in sorted(labels.items()):
         args += ["--label", "%s=%s" % (key, value)]
     for key, value in sorted(params["env"].items()):
         args += ["--env", "%s=%s" % (key, value)]
     for key in params["pass_env"]:
         args += ["--env", key]  # value from podman's environment
-    for spec in params["publish"]:
+    for spec in params["publish"] if params["network"] != "host" else []:
         args += ["--publish", spec]
     for path, options in sorted(params["tmpfs"].items()):
         args += ["--tmpfs", "%s:%s" % (path, options) if options else path]
     if params["expire_seconds"]:
         args += ["--timeout", str(params["expire_seconds"])]
+    command = list(params["command"])
+    if params["network"] == "host" and listening:
+        address, port = listening[0][0] or "0.0.0.0", str(listening[0][1])
+        command += [arg.replace("{address}", address).replace("{port}", port) for arg in params["listen_args"]]
     secret_args = [part for flag, name in sorted(params["args_from_env"].items()) for part in (flag, os.environ[name])]
-    return args + [params["image"]] + params["command"] + secret_args
+    return args + [params["image"]] + command + secret_args
 
 
 def host_ports(module, params, container_id):
@@ -239,6 +316,8 @@ ARGUMENT_SPEC = dict(
     expire_seconds=dict(type="int", default=0),
     port_variable=dict(type="str", default=""),
     podman=dict(type="str", default="podman"),
+    network=dict(type="str", choices=["default", "host"], default="default"),
+    listen_args=dict(type="list", elements="str", default=[]),
 )
 
 
@@ -254,14 +333,22 @@ def run_module(module):
         module.fail_json(msg="%s not set in the module's environment (env_file %s)"
                          % (", ".join(missing), params["env_file"] or "not given"))
     start = time.monotonic()
-    rc, out, err = module.run_command(run_args(params))
+    listening = None
+    if params["network"] == "host":
+        try:
+            listening = listen_ports(params)
+        except PortTaken as exc:
+            module.fail_json(msg="Container %s (%s) did not start: %s%s" % (params["name"], params["image"], exc,
+                                                                             hint(str(exc), params)))
+    rc, out, err = module.run_command(run_args(params, listening))
     if rc != 0:
         module.run_command([params["podman"], "rm", "--force", "--volumes", "--time", "0", params["name"]])
         module.fail_json(msg="Container %s (%s) did not start: %s%s"
                          % (params["name"], params["image"], err.strip() or out.strip(), hint(err, params)), rc=rc)
     container_id = out.strip().splitlines()[-1] if out.strip() else params["name"]
-    module.exit_json(changed=True, id=container_id, ports=host_ports(module, params, container_id),
-                     start_seconds=round(time.monotonic() - start, 3))
+    ports = (dict((container, host) for dummy, host, container in listening) if listening is not None
+             else host_ports(module, params, container_id))
+    module.exit_json(changed=True, id=container_id, ports=ports, start_seconds=round(time.monotonic() - start, 3))
 
 
 def main():

@@ -373,11 +373,7 @@ def answer(params):
 def kept_image_and_ports(module, params):
     """The kept container's image and published host ports ({'5432/tcp': 41234})."""
     data = podman_container.inspect(module, params["container"], params["podman"]) or {}
-    ports = {}
-    for key, bindings in ((data.get("NetworkSettings") or {}).get("Ports") or {}).items():
-        if bindings and bindings[0].get("HostPort"):
-            ports[key] = int(bindings[0]["HostPort"])
-    return data.get("ImageName") or (data.get("Config") or {}).get("Image") or "", ports
+    return data.get("ImageName") or (data.get("Config") or {}).get("Image") or "", podman_container.host_ports(data)
 
 
 def wait(module, params, extra):

@@ -5,8 +5,8 @@
 #
 #   IMAGE=localhost/kubernaut/pgvector:pg17-trixie tests/benchmarks/floor_datastorage.sh
 #
-# The same work as the playbook, nothing else: podman run with a tmpfs data directory, fsync off and initdb
-# --no-sync; SQL polled every 50 ms from the host; one psql for the checks (server version, vector extension,
+# The same work as the playbook, nothing else: podman run on the host's network (PostgreSQL listening on
+# 127.0.0.1:5432 itself) with a tmpfs data directory, fsync off and initdb --no-sync; SQL polled every 50 ms from the host; one psql for the checks (server version, vector extension,
 # HNSW); go test with the playbook's flags; podman rm -f -t 0.
 set -u
 
@@ -20,9 +20,10 @@ export DATABASE_URL="postgres://postgres:postgres@127.0.0.1:5432/postgres?sslmod
 
 trap 'podman rm -f -v -t 0 "$NAME" >/dev/null 2>&1 || true' EXIT INT TERM
 
-podman run -d --name "$NAME" -p 127.0.0.1:5432:5432 -e POSTGRES_PASSWORD=postgres \
+podman run -d --name "$NAME" --network host -e POSTGRES_PASSWORD=postgres \
 	-e POSTGRES_INITDB_ARGS=--no-sync --tmpfs /var/lib/postgresql/data:rw,mode=0700 \
-	"$IMAGE" postgres -c fsync=off -c synchronous_commit=off -c full_page_writes=off >/dev/null || exit 1
+	"$IMAGE" postgres -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
+	-c port=5432 -c listen_addresses=127.0.0.1 >/dev/null || exit 1
 
 for _ in $(seq 1200); do
 	psql -qtAX -c 'SELECT 1' >/dev/null 2>&1 && break

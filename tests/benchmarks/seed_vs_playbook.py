@@ -9,7 +9,7 @@ Interleaved rounds; in every round the two sides of each comparison run in alter
      `ansible-playbook playbooks/datastorage.yml`. "Cold" means no container running before each run;
      images and the Go build cache are present (warm).                       target: playbook / recipe <= 0.6
      Also the floor: tests/benchmarks/floor_datastorage.sh, the same work hand-written with the playbook's
-     container flags (tmpfs data, fsync off, initdb --no-sync; SQL polled every 50 ms; one psql for the
+     container flags (host network, tmpfs data, fsync off, initdb --no-sync; SQL polled every 50 ms; one psql for the
      checks; go test; podman rm -f -t 0): playbook / floor says what Ansible and the checks cost.
   b  time-to-ready, "the database answers SQL with pgvector ready": wall time from starting
      ansible-playbook until its task "Wait for SQL, check versions, create the vector extension and prove
@@ -273,18 +273,21 @@ class Bench:
     def floor_ready(self, playbook_flags=False):
         """Bare podman run of the same image, psql poll every 0.1 s until CREATE EXTENSION + SELECT 1 works."""
         self.wait_idle()
-        flags = []
+        flags = ["-p", "5432:5432"]
         cmd_args = []
-        if playbook_flags:  # what datastorage.yml gives its container: tmpfs data dir, no fsync, no initdb sync
-            flags = ["--tmpfs", "/var/lib/postgresql/data:rw,mode=0700", "-e", "POSTGRES_INITDB_ARGS=--no-sync"]
-            cmd_args = ["postgres", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+        if playbook_flags:  # what datastorage.yml gives its container: the host's network (PostgreSQL listening on
+            # 127.0.0.1:5432 itself), tmpfs data dir, no fsync, no initdb sync
+            flags = ["--network", "host", "--tmpfs", "/var/lib/postgresql/data:rw,mode=0700",
+                     "-e", "POSTGRES_INITDB_ARGS=--no-sync"]
+            cmd_args = ["postgres", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+                        "-c", "port=5432", "-c", "listen_addresses=127.0.0.1"]
         probe = ["podman", "exec", "-e", "PGPASSWORD=postgres", CONTAINER, "psql", "-h", "127.0.0.1", "-U", "postgres",
                  "-qtAX", "-c", "CREATE EXTENSION IF NOT EXISTS vector; SELECT 1"]
         self.started = time.time()
         watch = self.watch_others()
         start = time.monotonic()
         try:
-            proc = subprocess.run(["podman", "run", "-d", "--name", CONTAINER, "-p", "5432:5432",
+            proc = subprocess.run(["podman", "run", "-d", "--name", CONTAINER,
                                    "-e", "POSTGRES_PASSWORD=postgres"] + flags + [IMAGE] + cmd_args,
                                   env=ENV, capture_output=True, text=True)
             if proc.returncode != 0:
@@ -336,7 +339,9 @@ class Bench:
     def kept_env(self, info):
         """The environment the playbook gives the tests, rebuilt from the kept container."""
         cfg_env = dict(item.split("=", 1) for item in info.get("Config", {}).get("Env", []) if "=" in item)
-        port = self.podman("port", info["Id"], "5432/tcp").stdout.strip().rsplit(":", 1)[-1] or "5432"
+        labels = info.get("Config", {}).get("Labels") or {}
+        port = (labels.get("io.kubernaut.testinfra.host-port.5432/tcp")  # on the host's network
+                or self.podman("port", info["Id"], "5432/tcp").stdout.strip().rsplit(":", 1)[-1] or "5432")
         user = cfg_env.get("POSTGRES_USER", "postgres")
         password = cfg_env.get("POSTGRES_PASSWORD", "postgres")
         db = cfg_env.get("POSTGRES_DB", user)

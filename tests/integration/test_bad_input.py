@@ -37,6 +37,8 @@ EARLY_CASES = [
     ("ai.yml", ["-e", "redis_port=65536", "-e", "redis_ready_timeout=soon"],
      "redis_port=65536 is not a port: set -e redis_port to a port from 1 to 65535, or 0 for a free one; "
      "redis_ready_timeout=soon is not a positive number of seconds"),
+    ("ai.yml", ["-e", "redis_network=bridge"],
+     "redis_network=bridge is not one of host, default: set -e redis_network to one of them"),
     ("toolset.yml", ["-e", "testinfra_cluster=envtest", "-e", "envtest_ready_timeout=0"],
      "envtest_ready_timeout=0 is not a positive number of seconds"),
     ("datastorage.yml", ["-e", "testinfra_expire_seconds=-1"],

@@ -106,11 +106,11 @@ def kept_container(module, container, container_port, podman="podman", margin=60
             raise NotReusable("%s expires within %d s" % (container, margin))
     except ValueError:
         pass
-    ports = ((data.get("NetworkSettings") or {}).get("Ports") or {}).get("%s/tcp" % container_port) or []
-    if not ports or not ports[0].get("HostPort"):
+    port = podman_container.host_ports(data).get("%s/tcp" % container_port)
+    if not port:
         raise NotReusable("%s publishes no port for %s" % (container, container_port))
     env = dict(item.partition("=")[::2] for item in (data.get("Config") or {}).get("Env") or [])
-    return int(ports[0]["HostPort"]), env, (data.get("Config") or {}).get("Cmd") or []
+    return port, env, (data.get("Config") or {}).get("Cmd") or []
 
 
 def soft_failures(module):

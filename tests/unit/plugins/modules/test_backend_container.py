@@ -57,3 +57,39 @@ def test_fixed_host_ports_need_no_inspect_and_picked_ones_do():
     assert backend_container.host_ports(module, params(publish=["127.0.0.1::5432"]), "id1") == {"5432/tcp": 40123}
     assert backend_container.host_ports(module, params(publish=["127.0.0.1:0:5432"]), "id1") == {"5432/tcp": 40123}
     assert len(module.calls) == 2 and module.calls[0][1:3] == ["container", "inspect"]
+
+
+def test_on_the_host_network_nothing_is_published_and_the_server_is_told_where_to_listen():
+    host = params(network="host", publish=["127.0.0.1::5432"], listen_args=["-c", "port={port}", "-c",
+                                                                            "listen_addresses={address}"])
+    argv = run_args(host, [("127.0.0.1", 41234, "5432/tcp")])
+    assert argv[argv.index("--network") + 1] == "host" and "--publish" not in argv
+    assert "io.kubernaut.testinfra.host-port.5432/tcp=41234" in argv
+    assert argv[-5:] == ["fsync=off", "-c", "port=41234", "-c", "listen_addresses=127.0.0.1"]
+    everywhere = run_args(dict(host, publish=[":6379:6379"]), [("", 6379, "6379/tcp")])
+    assert everywhere[-1] == "listen_addresses=0.0.0.0"
+
+
+def test_on_podmans_network_listen_args_are_not_used():
+    argv = run_args(params(listen_args=["-c", "port={port}"]))
+    assert "--network" not in argv and argv[argv.index("--publish") + 1] == "127.0.0.1:5432:5432"
+    assert "port={port}" not in argv and not any(a.startswith("io.kubernaut.testinfra.host-port") for a in argv)
+
+
+def test_host_ports_picked_free_or_checked_free():
+    import socket
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        taken = busy.getsockname()[1]
+        picked = backend_container.listen_ports(params(publish=["127.0.0.1::5432", "127.0.0.1:0:9000/udp"]))
+        assert [(a, c) for a, dummy, c in picked] == [("127.0.0.1", "5432/tcp"), ("127.0.0.1", "9000/udp")]
+        assert all(1024 < port != taken for dummy, port, dummy2 in picked)
+        try:
+            backend_container.listen_ports(params(publish=["127.0.0.1:%d:5432" % taken]))
+        except backend_container.PortTaken as exc:
+            message = str(exc) + hint(str(exc), params(publish=["127.0.0.1:%d:5432" % taken]))
+        else:
+            raise AssertionError("a port another program listens on was taken as free")
+    assert "cannot listen on 127.0.0.1:%d" % taken in message
+    assert "port %d is taken by another process" % taken in message and "-e pgvector_port=<port>" in message
