@@ -21,7 +21,7 @@ export DATABASE_URL="postgres://postgres:postgres@127.0.0.1:5432/postgres?sslmod
 trap 'podman rm -f -v -t 0 "$NAME" >/dev/null 2>&1 || true' EXIT INT TERM
 
 podman run -d --name "$NAME" --network host -e POSTGRES_PASSWORD=postgres \
-	-e POSTGRES_INITDB_ARGS=--no-sync --tmpfs /var/lib/postgresql/data:rw,mode=0700 \
+	-e "POSTGRES_INITDB_ARGS=--no-sync --auth-host=scram-sha-256" --tmpfs /var/lib/postgresql/data:rw,mode=0700 \
 	"$IMAGE" postgres -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
 	-c port=5432 -c listen_addresses=127.0.0.1 >/dev/null || exit 1
 

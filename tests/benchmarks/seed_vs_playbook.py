@@ -278,7 +278,7 @@ class Bench:
         if playbook_flags:  # what datastorage.yml gives its container: the host's network (PostgreSQL listening on
             # 127.0.0.1:5432 itself), tmpfs data dir, no fsync, no initdb sync
             flags = ["--network", "host", "--tmpfs", "/var/lib/postgresql/data:rw,mode=0700",
-                     "-e", "POSTGRES_INITDB_ARGS=--no-sync"]
+                     "-e", "POSTGRES_INITDB_ARGS=--no-sync --auth-host=scram-sha-256"]
             cmd_args = ["postgres", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
                         "-c", "port=5432", "-c", "listen_addresses=127.0.0.1"]
         probe = ["podman", "exec", "-e", "PGPASSWORD=postgres", CONTAINER, "psql", "-h", "127.0.0.1", "-U", "postgres",

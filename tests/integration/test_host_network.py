@@ -87,3 +87,30 @@ def test_default_network_publishes_the_port_and_keep_reuses_it_from_either_mode(
     ok, out = cleanup_runs(session_run_ids())
     assert ok, out
     assert leftovers() == []
+
+
+def test_postgres_on_the_host_network_still_asks_every_client_on_the_host_for_the_password(clean_host):
+    """On the host's network every client connects from 127.0.0.1, which initdb trusts by default: the role's
+    --auth-host=scram-sha-256 keeps the password required."""
+    import psycopg2
+    rc, out = run_playbook("datastorage.yml", "-e", "testinfra_isolate=true", *KEEP)
+    assert rc == 0, out
+    [name] = [c for c in podman_names() if c.startswith("datastorage-postgres-")]
+    info = inspect(name)
+    assert info["HostConfig"]["NetworkMode"] == "host"
+    port = int(info["Config"]["Labels"]["io.kubernaut.testinfra.host-port.5432/tcp"])
+    password = dict(e.partition("=")[::2] for e in info["Config"]["Env"])["POSTGRES_PASSWORD"]
+    assert password and password != "postgres", "an isolated run's own password"
+    for wrong in ("postgres", "", password + "x"):
+        try:
+            psycopg2.connect(host="127.0.0.1", port=port, user="postgres", password=wrong, dbname="postgres",
+                             connect_timeout=5).close()
+        except psycopg2.OperationalError as exc:
+            assert "password authentication failed" in str(exc) or "no password supplied" in str(exc), exc
+        else:
+            raise AssertionError("PostgreSQL let a client on the host in with the password %r" % wrong)
+    psycopg2.connect(host="127.0.0.1", port=port, user="postgres", password=password, dbname="postgres",
+                     connect_timeout=5).close()
+    ok, out = cleanup_runs(session_run_ids())
+    assert ok, out
+    assert leftovers() == []

@@ -10,6 +10,7 @@ The built images are kept (the roles reuse them); the containers are removed.
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -111,10 +112,11 @@ def test_second_build_reuses_the_images(images, build_playbook):
         assert len(labels["io.kubernaut.testinfra.spec"]) == 64
 
 
-def sql(port, password, *statements):
+def sql(port, password, *statements, user="u", dbname="d"):
     """Run statements over TCP from the host (autocommit); return the first column of the last one's rows."""
     import psycopg2
-    conn = psycopg2.connect(host="127.0.0.1", port=port, user="u", password=password, dbname="d", connect_timeout=2)
+    conn = psycopg2.connect(host="127.0.0.1", port=port, user=user, password=password, dbname=dbname,
+                            connect_timeout=2)
     conn.autocommit = True
     try:
         with conn.cursor() as cur:
@@ -155,6 +157,62 @@ def test_postgres_behaves_like_upstream(images, clean_host, container):
     # would end in podman's SIGKILL after its stop timeout and exit code 137.
     podman("stop", name)
     assert podman("inspect", name, "--format", "{{.State.ExitCode}}").stdout.strip() == "0"
+
+
+def wait_sql(name, port, password, user):
+    import psycopg2
+    start = time.time()
+    while True:
+        try:
+            return sql(port, password, "select 1", user=user, dbname="postgres")
+        except psycopg2.OperationalError as exc:
+            assert time.time() - start < 60, "%s\n%s" % (exc, podman("logs", name).stderr)
+            time.sleep(0.1)
+
+
+CLUSTER = ("select string_agg(name || '=' || setting, ' ' order by name) from pg_settings "
+           "where source = 'configuration file'",
+           "select string_agg(datname || ':' || datcollate || ':' || datctype || ':' || encoding, ' ' order by datname) "
+           "from pg_database",
+           "select count(*) from pg_collation",
+           "select string_agg(type || ' ' || array_to_string(database, ',') || ' ' || array_to_string(user_name, ',') "
+           "|| ' ' || coalesce(address, '') || ' ' || auth_method, '; ' order by line_number) from pg_hba_file_rules")
+
+
+def test_postgres_cluster_copied_from_the_build_is_the_one_initdb_makes(images, clean_host, container):
+    """The cluster made at build time stands in for initdb (superuser postgres, --no-sync, --auth-host): the same
+    settings, databases, collations and pg_hba rules as initdb's; the password (with a quote and a backslash) set,
+    a wrong one refused over 127.0.0.1 on the host's network, and never in the log."""
+    import psycopg2
+    password = "it's a \\ secret"
+    port, other = free_port(), free_port()
+    copied = container("testinfra-localimage-pgcopy", "--network", "host", "--tmpfs", "/var/lib/postgresql/data",
+                       "-e", "POSTGRES_PASSWORD=" + password,
+                       "-e", "POSTGRES_INITDB_ARGS=--no-sync --auth-host=scram-sha-256",
+                       images["pg"], "postgres", "-c", "port=%d" % port, "-c", "listen_addresses=127.0.0.1")
+    # --data-checksums is not among the options the copy stands in for: initdb runs
+    made = container("testinfra-localimage-pginitdb", "--network", "host", "--tmpfs", "/var/lib/postgresql/data",
+                     "-e", "POSTGRES_PASSWORD=pw",
+                     "-e", "POSTGRES_INITDB_ARGS=--no-sync --auth-host=scram-sha-256 --data-checksums",
+                     images["pg"], "postgres", "-c", "port=%d" % other, "-c", "listen_addresses=127.0.0.1")
+    wait_sql(copied, port, password, "postgres")
+    wait_sql(made, other, "pw", "postgres")
+    for query in CLUSTER:
+        assert sql(port, password, query, user="postgres", dbname="postgres") == \
+            sql(other, "pw", query, user="postgres", dbname="postgres"), query
+    identifier = "select system_identifier::text from pg_control_system()"
+    control = podman("run", "--rm", "--network", "none", "--user", "postgres", "--entrypoint", "pg_controldata",
+                     images["pg"], "/usr/local/share/kubernaut/pgdata-template").stdout
+    built = re.search(r"Database system identifier:\s+(\d+)", control).group(1)
+    assert sql(port, password, identifier, user="postgres", dbname="postgres") == [built], "copied, not initdb'd"
+    assert sql(other, "pw", identifier, user="postgres", dbname="postgres") != [built]
+    assert sql(other, "pw", "show data_checksums", user="postgres", dbname="postgres") == ["on"]
+    assert sql(port, password, "show data_checksums", user="postgres", dbname="postgres") == ["off"]
+    with pytest.raises(psycopg2.OperationalError, match="password authentication failed"):
+        sql(port, "wrong", "select 1", user="postgres", dbname="postgres")
+    log = podman("logs", copied)
+    assert "secret" not in log.stdout + log.stderr
+    assert "PostgreSQL init process complete" in log.stdout
 
 
 def test_postgres_requires_a_password(images):

@@ -8,9 +8,11 @@
 #   POSTGRES_USER (default postgres), POSTGRES_DB (default = user),
 #   POSTGRES_INITDB_ARGS, POSTGRES_INITDB_WALDIR, POSTGRES_HOST_AUTH_METHOD,
 #   *_FILE variants of the first four, /docker-entrypoint-initdb.d/*.{sh,sql,sql.gz,sql.xz,sql.zst}.
-# The cluster is initialised on first start only (empty PGDATA) by a temporary
-# server that listens on the unix socket only; then postgres is exec'd as PID 1
-# as the postgres user, with all arguments passed through
+# The cluster is initialised on first start only (empty PGDATA): copied from the
+# cluster the image build made when it fits (see docker_template_fits), else by
+# initdb; a temporary server that listens on the unix socket only creates
+# POSTGRES_DB and runs the init files. Then postgres is exec'd as PID 1 as the
+# postgres user, with all arguments passed through
 # (`docker-entrypoint.sh postgres -c fsync=off`).
 set -Eeo pipefail
 
@@ -96,6 +98,44 @@ docker_init_database_dir() {
 	# --pwfile rejects an empty file, hence the trailing newline;
 	# POSTGRES_INITDB_ARGS is word-split on purpose (it is a list of options).
 	eval 'initdb --username="$POSTGRES_USER" --pwfile=<(printf "%s\n" "$POSTGRES_PASSWORD") '"$POSTGRES_INITDB_ARGS"' "$@"'
+}
+
+# The cluster rootfs-setup.sh made with initdb at build time (superuser postgres, no password).
+PGDATA_TEMPLATE=/usr/local/share/kubernaut/pgdata-template
+
+# Whether that cluster is what initdb would make now: the same superuser, no separate WAL directory, readable by
+# this user, and no initdb option but --no-sync, --auth-host and --auth-local (which docker_init_from_template
+# applies as initdb does). Then a copy stands in for initdb (~0.15 s instead of ~0.7 s).
+docker_template_fits() {
+	[ -r "$PGDATA_TEMPLATE/PG_VERSION" ] && [ "$POSTGRES_USER" = postgres ] && [ -z "${POSTGRES_INITDB_WALDIR:-}" ] \
+		|| return 1
+	local arg
+	for arg in $POSTGRES_INITDB_ARGS; do
+		case "$arg" in
+			--no-sync|--auth-host=[a-z]*|--auth-local=[a-z]*) ;;
+			*) return 1 ;;
+		esac
+	done
+}
+
+# The copy; the authentication methods of --auth-host and --auth-local written into pg_hba.conf where initdb writes
+# them (the template has initdb's default, trust); the superuser's password set as initdb --pwfile sets it, in
+# single-user mode: the statement read from standard input (never on a command line) and never logged, even when it
+# fails.
+docker_init_from_template() {
+	cp -a "$PGDATA_TEMPLATE/." "$PGDATA/"
+	local arg
+	for arg in $POSTGRES_INITDB_ARGS; do
+		case "$arg" in
+			--auth-host=*) sed -ri "s/^(host(ssl|nossl|gss|nogss)?\s.*\s)trust\s*$/\1${arg#*=}/" "$PGDATA/pg_hba.conf" ;;
+			--auth-local=*) sed -ri "s/^(local\s.*\s)trust\s*$/\1${arg#*=}/" "$PGDATA/pg_hba.conf" ;;
+		esac
+	done
+	if [ -n "$POSTGRES_PASSWORD" ]; then
+		printf "ALTER ROLE postgres PASSWORD '%s';\n\n" "${POSTGRES_PASSWORD//\'/\'\'}" \
+			| postgres --single -j -D "$PGDATA" -c log_min_error_statement=panic -c log_min_messages=warning \
+				postgres > /dev/null
+	fi
 }
 
 # Allow remote connections with POSTGRES_HOST_AUTH_METHOD, defaulting to the
@@ -209,7 +249,11 @@ _main() {
 			# fail early (before initdb) if the init directory is unreadable
 			ls /docker-entrypoint-initdb.d/ > /dev/null
 
-			docker_init_database_dir
+			if docker_template_fits; then
+				docker_init_from_template
+			else
+				docker_init_database_dir
+			fi
 			pg_setup_hba_conf "$@"
 
 			# The temporary server only creates POSTGRES_DB and runs the init files: when initdb already

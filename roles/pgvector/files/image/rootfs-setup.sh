@@ -26,8 +26,19 @@ chown -R postgres:postgres /var/lib/postgresql /run/postgresql
 chmod 1777 /var/lib/postgresql/data
 chmod 3777 /run/postgresql
 
+# A cluster made now, which the entrypoint copies into an empty PGDATA instead of running initdb (~0.7 s at every
+# start) when the container asks for nothing else: made as the entrypoint's initdb makes it (superuser postgres,
+# en_US.utf8, --no-sync), without a password (the entrypoint sets POSTGRES_PASSWORD).
+template=/usr/local/share/kubernaut/pgdata-template
+mkdir -p "$template"
+chown postgres:postgres "$template"
+chmod 0700 "$template"
+env -u LANGUAGE LC_ALL=en_US.utf8 LANG=en_US.utf8 setpriv --reuid=postgres --regid=postgres --init-groups -- \
+	"/usr/lib/postgresql/$PG_MAJOR/bin/initdb" -D "$template" --username=postgres --no-sync > /dev/null
+test -s "$template/PG_VERSION"
+
 # the entrypoint needs these at run time
-for tool in bash setpriv getent find initdb pg_ctl postgres psql gunzip; do
+for tool in bash setpriv getent find initdb pg_ctl postgres psql gunzip cp; do
 	PATH="$PATH:/usr/lib/postgresql/$PG_MAJOR/bin" command -v "$tool" > /dev/null \
 		|| { echo "rootfs-setup: $tool missing from the image" >&2; exit 1; }
 done
