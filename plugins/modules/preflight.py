@@ -339,6 +339,9 @@ def check_ports(module):
     for item in module.params["ports"]:
         family = socket.AF_INET6 if ":" in item["host"] else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
+        # as the servers bind: a connection of an earlier run in TIME_WAIT on the port (on the host's network, the
+        # server's side of it is the host's) does not keep them from listening, and must not fail the check
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((item["host"], item["port"]))
         except socket.error as exc:
