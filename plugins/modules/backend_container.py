@@ -194,12 +194,12 @@ start_seconds:
 
 import json
 import os
-import socket
 import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kubernaut.testinfra.plugins.module_utils import envfile
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.podman.container import HOST_PORT_LABEL
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.ports import bind_port
 
 HINTS = (
     (("no space left on device",), "Podman storage is full: free disk space (podman system prune, make cleanup)"),
@@ -231,30 +231,21 @@ class PortTaken(Exception):
     """A host port the server on the host's network cannot listen on; the message reads like Podman's."""
 
 
-def listen_ports(params, bind=None):
+def listen_ports(params):
     """On the host's network: [(address, host port, container port)] of O(publish), each fixed host port checked
-    free and each empty or 0 one picked free. ``bind(address, port)`` returns the port bound (for tests)."""
-    bind = bind or bind_port
+    free and each empty or 0 one picked free."""
     ports = []
     for spec in params["publish"]:
         address, dummy, rest = spec.rpartition(":")
         address, dummy, host = address.rpartition(":")
         address = address.strip("[]")
         try:
-            ports.append((address, bind(address, int(host or 0)), rest if "/" in rest else "%s/tcp" % rest))
+            ports.append((address, bind_port(address, int(host or 0), reuse=True),
+                          rest if "/" in rest else "%s/tcp" % rest))
         except OSError as exc:
             raise PortTaken("cannot listen on %s:%s: %s" % (address or "0.0.0.0", host or "a free port",
                                                              exc.strerror or exc))
     return ports
-
-
-def bind_port(address, port):
-    """Bind ``address``:``port`` (0: the kernel picks a free port) and let it go; the port, free a moment ago."""
-    family = socket.AF_INET6 if ":" in address else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers do: a TIME_WAIT is no obstacle
-        sock.bind((address or ("::" if family == socket.AF_INET6 else "0.0.0.0"), port))
-        return sock.getsockname()[1]
 
 
 def run_args(params, listening=None):

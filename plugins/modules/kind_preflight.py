@@ -136,13 +136,13 @@ api_server_port:
   sample: 41327
 """
 
-import errno
 import os
 import socket
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.kind.refs import kind_image_ref
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.ports import bind_port, free_port, in_use
 
 INSTALL_HINT = ("run `make prepare` (it installs kind), or install it with "
                 "`GOBIN=/usr/local/bin go install sigs.k8s.io/kind@v0.33.0`, or your distribution's kind package")
@@ -152,26 +152,12 @@ def tail(text, lines=3):
     return " ".join(line.strip() for line in (text or "").strip().splitlines()[-lines:])
 
 
-def free_port(address):
-    family = socket.AF_INET6 if ":" in address else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        sock.bind((address, 0))
-        return sock.getsockname()[1]
-    finally:
-        sock.close()
-
-
 def port_in_use(address, port):
-    family = socket.AF_INET6 if ":" in address else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
     try:
-        sock.bind((address, port))
+        bind_port(address, port)
         return None
     except OSError as exc:
-        return "in use" if exc.errno == errno.EADDRINUSE else exc.strerror
-    finally:
-        sock.close()
+        return "in use" if in_use(exc) else exc.strerror
 
 
 ARGUMENT_SPEC = dict(

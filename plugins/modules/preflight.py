@@ -246,7 +246,6 @@ controller:
   sample: "41234:912345"
 """
 
-import errno
 import os
 import pwd
 import re
@@ -255,7 +254,7 @@ import sys
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.kubernaut.testinfra.plugins.module_utils import runstate
+from ansible_collections.kubernaut.testinfra.plugins.module_utils import ports, runstate
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.envtest.cache import default_cache_dir
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest import binary_cache as test_binaries
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest import ginkgo_cli, ginkgo_json
@@ -337,20 +336,15 @@ def check_packages(module, go):
 
 def check_ports(module):
     for item in module.params["ports"]:
-        family = socket.AF_INET6 if ":" in item["host"] else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        # as the servers bind: a connection of an earlier run in TIME_WAIT on the port (on the host's network, the
-        # server's side of it is the host's) does not keep them from listening, and must not fail the check
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind((item["host"], item["port"]))
-        except socket.error as exc:
-            if exc.errno != errno.EADDRINUSE:
+            # as the servers bind: a connection of an earlier run in TIME_WAIT on the port (on the host's network,
+            # the server's side of it is the host's) does not keep them from listening, and must not fail the check
+            ports.bind_port(item["host"], item["port"], reuse=True)
+        except OSError as exc:
+            if not ports.in_use(exc):
                 module.fail_json(msg="cannot bind %s:%s for %s: %s" % (item["host"], item["port"], item["backend"], exc))
             module.fail_json(msg=port_taken_message(module, module.params["podman"] or "podman", item["host"],
                                                     item["port"], item["backend"], item["variable"]))
-        finally:
-            sock.close()
 
 
 def expand_manifests(module):

@@ -13,7 +13,6 @@ import fcntl
 import json
 import os
 import shutil
-import socket
 import subprocess
 import time
 from urllib.request import urlopen
@@ -23,19 +22,11 @@ from ansible_collections.kubernaut.testinfra.plugins.module_utils.envtest import
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.envtest.admin import (
     admin_context, api_probe, write_kubeconfig)
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.envtest.crds import create_crd, crd_documents
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.ports import free_port
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.readiness.wait import NotReady, wait_until
 
 GOGC = "400"  # throw-away control planes: less garbage collection while kube-apiserver starts
 STATE_FILE = "state.json"
-
-
-def free_port(address):
-    sock = socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET)
-    try:
-        sock.bind((address, 0))
-        return sock.getsockname()[1]
-    finally:
-        sock.close()
 
 
 def log_tail(path, lines=25):
