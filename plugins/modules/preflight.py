@@ -84,7 +84,7 @@ options:
         default: ""
   reap_stale:
     description:
-      - Before checking the ports, remove what dead or expired runs left behind, as
+      - Before checking the ports, remove what dead or expired runs left behind (while Go lists the packages), as
         M(kubernaut.testinfra.reap) with O(kubernaut.testinfra.reap#module:stale=true) does (one task instead of two).
     type: bool
     default: false
@@ -255,6 +255,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kubernaut.testinfra.plugins.module_utils import ports, runstate
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.background import Background
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.envtest.cache import default_cache_dir
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest import binary_cache as test_binaries
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest import ginkgo_cli, ginkgo_json
@@ -553,14 +554,19 @@ def run_module(module):
                    "or set testinfra_go=/path/to/go")
     if params["podman"]:
         find_tool(module, params["podman"], "install Podman (apt-get install podman) or run `make prepare`")
-    dummy, go_version, dummy = module.run_command([go, "version"])
-    test_packages = check_packages(module, go)
-    manifests = expand_manifests(module)
-    reaped = {}
-    if params["reap_stale"]:  # first, so that a dead run's containers free their ports
+    stale = None
+    if params["reap_stale"]:  # while Go lists the packages; before the port check, so that dead runs free their ports
         runstate.set_controller_view(params["controller_host"], params["live_controllers"])
-        reaped = reap(module, dict(run_id=None, expired_only=False, stale=True, keep_labels=[],
-                                   podman=params["podman"] or "podman", state_dir=params["state_dir"]))
+        stale = Background(module, reap, dict(run_id=None, expired_only=False, stale=True, keep_labels=[],
+                                              podman=params["podman"] or "podman", state_dir=params["state_dir"]))
+    try:
+        dummy, go_version, dummy = module.run_command([go, "version"])
+        test_packages = check_packages(module, go)
+        manifests = expand_manifests(module)
+    finally:  # a failure above waits for the reap too: nothing is left half done
+        if stale:
+            stale.wait()
+    reaped = stale.result() if stale else {}
     check_ports(module)
     if runner_of(module, test_packages) == "ginkgo":
         bin_dir = ""
