@@ -86,7 +86,8 @@ options:
     description:
       - With O(network=host), arguments appended to O(command) that tell the server where to listen.
         C({address}) becomes the host address of the first entry of O(publish) (C(0.0.0.0) when empty) and
-        C({port}) its host port. Ignored on Podman's default network.
+        C({port}) its host port; C({ports.<container port>}) is the host port of that entry of O(publish) (a
+        server with several ports). Ignored on Podman's default network.
     type: list
     elements: str
     default: []
@@ -269,8 +270,12 @@ def run_args(params, listening=None):
         args += ["--timeout", str(params["expire_seconds"])]
     command = list(params["command"])
     if params["network"] == "host" and listening:
-        address, port = listening[0][0] or "0.0.0.0", str(listening[0][1])
-        command += [arg.replace("{address}", address).replace("{port}", port) for arg in params["listen_args"]]
+        fill = {"{address}": listening[0][0] or "0.0.0.0", "{port}": str(listening[0][1])}
+        fill.update(("{ports.%s}" % container.partition("/")[0], str(host)) for dummy, host, container in listening)
+        for arg in params["listen_args"]:
+            for key, value in fill.items():
+                arg = arg.replace(key, value)
+            command.append(arg)
     secret_args = [part for flag, name in sorted(params["args_from_env"].items()) for part in (flag, os.environ[name])]
     return args + [params["image"]] + command + secret_args
 

@@ -96,7 +96,9 @@ options:
     type: int
     default: 200
   command:
-    description: Command run in the container by V(exec) (C(podman exec <container> <command>)).
+    description:
+      - Command run in the container by V(exec) (C(podman exec <container> <command>)), with C(TESTINFRA_PORT) in
+        its environment when the port is known (see O(network)).
     type: list
     elements: str
     default: []
@@ -116,9 +118,19 @@ options:
     type: bool
     default: false
   container_port:
-    description: With O(kept), the container port of the probe (its host port is read from the container).
+    description:
+      - The container port of the probe. With O(kept), its host port is read from the container.
+      - With O(probe=exec) on Podman's network, the command gets it as C(TESTINFRA_PORT).
     type: int
     default: 0
+  network:
+    description:
+      - The container's network, as M(kubernaut.testinfra.backend_container) started it. With V(host) the server
+        listens on the host port O(port) itself, and an O(probe=exec) command gets that port as C(TESTINFRA_PORT)
+        (for example C(sh -c 'valkey-cli -p "$TESTINFRA_PORT" ping')).
+    type: str
+    choices: [default, host]
+    default: default
   secret_env:
     description: With O(kept), the container variable that holds the password (for example C(POSTGRES_PASSWORD)).
     type: str
@@ -334,8 +346,16 @@ def probe_http(module, params):
     return dict(status=status, **({"server_version": server} if server else {}))
 
 
+def exec_port(params):
+    """The port the server listens on as a command in its container sees it: the host port on the host's network,
+    the container port on Podman's; 0 when not known."""
+    return params["port"] if params["network"] == "host" else params["container_port"]
+
+
 def probe_exec(module, params):
-    rc, out, err = module.run_command([params["podman"], "exec", params["container"]] + params["command"])
+    port = exec_port(params)
+    env = ["--env", "TESTINFRA_PORT=%d" % port] if port else []
+    rc, out, err = module.run_command([params["podman"], "exec"] + env + [params["container"]] + params["command"])
     if rc != 0:
         last = ((err or out).strip().splitlines() or [""])[-1]
         raise NotReady("%s exited %d%s" % (" ".join(params["command"]), rc, (": " + last) if last else ""))
@@ -417,6 +437,7 @@ ARGUMENT_SPEC = dict(
     pattern=dict(type="str", default=""),
     kept=dict(type="bool", default=False),
     container_port=dict(type="int", default=0),
+    network=dict(type="str", choices=["default", "host"], default="default"),
     secret_env=dict(type="str", default="", no_log=False),
     secret_arg=dict(type="str", default="", no_log=False),
     images=dict(type="list", elements="str", default=[]),

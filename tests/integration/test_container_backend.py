@@ -175,16 +175,42 @@ def test_the_local_redis_image_as_a_generic_entry(tmp_path, clean_host, local_re
     assert result["secrets"] == []
 
 
-@pytest.mark.parametrize("ready", [
-    {"probe": "log", "pattern": "Ready to accept connections"},
-    {"probe": "exec", "command": ["valkey-cli", "ping"]},
-    {"probe": "tcp"},
+@pytest.mark.parametrize("ready,network", [
+    ({"probe": "log", "pattern": "Ready to accept connections"}, "host"),
+    # the command gets the server's port: a free host port here, not valkey-cli's default 6379
+    ({"probe": "exec", "command": ["sh", "-c", 'valkey-cli -p "$TESTINFRA_PORT" -a s --no-auth-warning ping '
+                                               '| grep -qx PONG']}, "host"),
+    ({"probe": "exec", "command": ["valkey-cli", "-a", "s", "--no-auth-warning", "ping"]}, "default"),
+    ({"probe": "tcp"}, "host"),
 ])
-def test_log_exec_and_tcp_probes(tmp_path, clean_host, leave, ready):
+def test_log_exec_and_tcp_probes(tmp_path, clean_host, leave, ready, network):
     rc, out, result = run_backend(tmp_path, "valkey", **leave, isolate=True, run_id="probe", secret="s",
-                                  testinfra_backends={"valkey": {"ready": ready}})
+                                  testinfra_backends={"valkey": {"ready": ready, "network": network}})
     assert rc == 0, out
     assert redis_client(result["env"], "s").ping() is True
+
+
+def test_the_shipped_entries_run_on_the_hosts_network_unless_told_otherwise(tmp_path, clean_host, leave):
+    """Isolated, on the host's network: nothing published, the server told a free port of 127.0.0.1 (recorded in a
+    label, where keep mode and the port check read it); network: default publishes it on Podman's network."""
+    rc, out, result = run_backend(tmp_path, "valkey", **leave, isolate=True, run_id="hostnet", secret="s")
+    assert rc == 0, out
+    port = int(result["env"]["REDIS_PORT"])
+    data = json.loads(podman("container", "inspect", result["resources"]["containers"][0]).stdout)[0]
+    assert data["HostConfig"]["NetworkMode"] == "host"
+    assert not data["HostConfig"].get("PortBindings")
+    assert data["Config"]["Labels"]["io.kubernaut.testinfra.host-port.6379/tcp"] == str(port)
+    assert "--port %d --bind 127.0.0.1" % port in " ".join(data["Args"]), data["Args"]
+    assert redis_client(result["env"], "s").ping() is True
+
+    rc, out, bridged = run_backend(tmp_path, "valkey", **leave, isolate=True, run_id="bridged", secret="s",
+                                   testinfra_backends={"valkey": {"network": "default"}})
+    assert rc == 0, out
+    data = json.loads(podman("container", "inspect", bridged["resources"]["containers"][0]).stdout)[0]
+    assert data["HostConfig"]["NetworkMode"] != "host"
+    assert data["HostConfig"]["PortBindings"]["6379/tcp"][0]["HostPort"] == bridged["env"]["REDIS_PORT"]
+    assert "--bind" not in data["Args"]
+    assert redis_client(bridged["env"], "s").ping() is True
 
 
 def test_a_probe_that_never_answers_fails_with_the_log_and_the_setting_to_raise(tmp_path, clean_host):
@@ -251,7 +277,10 @@ def test_keep_mode_reuses_a_healthy_kept_container(tmp_path, clean_host, leave):
      "testinfra_backends.cache.exports.REDIS_ADDR: ${hostname} names no field: use ${host}, ${port}"),
     ({"image": "docker.io/kubernaut-testinfra/no-such-image:1", "ports": [6379]},
      "Image docker.io/kubernaut-testinfra/no-such-image:1 is not available"),
-], ids=["no-image", "unknown-probe", "unknown-export-field", "image-nowhere"])
+    ({"image": "localhost/kubernaut/redis:trixie", "ports": [6379], "network": "host"},
+     "testinfra_backends.cache.network is host but listen is empty: give the arguments that tell the server its "
+     "address and port"),
+], ids=["no-image", "unknown-probe", "unknown-export-field", "image-nowhere", "host-network-without-listen"])
 def test_a_bad_entry_fails_with_one_clear_message_and_leaves_nothing(tmp_path, clean_host, entry, message):
     """Without leave: whatever the playbook would leave, the leak check sees."""
     rc, out, result = run_backend(tmp_path, "cache", testinfra_backends={"cache": entry})

@@ -27,8 +27,9 @@ from ansible_collections.kubernaut.testinfra.plugins.module_utils.generic_backen
     EXPORT_FIELDS, START_FIELDS, TemplateError, check_template, render_template)
 
 # The fields of an entry, in the order the documentation lists them.
-ENTRY_FIELDS = ("description", "image", "ports", "host_port", "bind_address", "env", "command", "tmpfs", "secret",
-                "secret_arg", "user", "password", "database", "ready", "exports")
+ENTRY_FIELDS = ("description", "image", "ports", "host_port", "bind_address", "network", "listen", "env", "command",
+                "tmpfs", "secret", "secret_arg", "user", "password", "database", "ready", "exports")
+NETWORKS = ("host", "default")
 COLLECTION_LABEL = "io.kubernaut.testinfra.collection"
 BACKEND_LABEL = "io.kubernaut.testinfra.backend"
 OWNER_LABEL = "io.kubernaut.testinfra.owner"
@@ -158,6 +159,32 @@ def _command(entry, where, errors, values):
     return rendered
 
 
+def _listen(entry, where, errors, values, ports, network):
+    """The arguments of ``listen``, for backend_container's listen_args: ${address}, ${port} and ${ports.<p>} become
+    the {address}, {port} and {ports.<p>} it fills in once it has the host port."""
+    listen = entry.get("listen")
+    if listen is None or listen == "":
+        listen = []
+    if isinstance(listen, str):
+        listen = shlex.split(listen)
+    if not isinstance(listen, list) or not all(_scalar(part) for part in listen):
+        errors.append("%s.listen must be a list of arguments, e.g. [--port, '${port}', --bind, '${address}']" % where)
+        return []
+    if network == "host" and not listen:
+        errors.append("%s.network is host but listen is empty: give the arguments that tell the server its address and "
+                      "port, e.g. listen: [--port, '${port}', --bind, '${address}'], or set network: default" % where)
+    forbidden = {"host": "is the address tests connect to: the server listens on ${address}",
+                 "password": NOT_IN_ARGUMENTS}
+    placeholders = dict(values, address="{address}", port="{port}")
+    placeholders.update(("ports.%d" % port, "{ports.%d}" % port) for port in ports)
+    rendered = []
+    for index, part in enumerate(listen):
+        if _template(str(part), "%s.listen[%d]" % (where, index), errors,
+                     START_FIELDS + ("address", "port", "ports"), ports, forbidden):
+            rendered.append(render_template(str(part), placeholders))
+    return rendered
+
+
 def _tmpfs(entry, where, errors):
     tmpfs = entry.get("tmpfs") or {}
     if isinstance(tmpfs, list):
@@ -253,6 +280,14 @@ def plan(backend, recipes=None):
     env = _env(entry, where, errors, start_values)
     command = _command(entry, where, errors, start_values)
     tmpfs = _tmpfs(entry, where, errors)
+    network = _text(entry, "network", where, errors, "default").strip() or "default"
+    if network not in NETWORKS:
+        errors.append("%s.network %r is not one of %s: host shares the host's network (the server listens on the host "
+                      "port itself, as listen tells it), default is Podman's network with the ports published"
+                      % (where, network, ", ".join(NETWORKS)))
+    if network == "host" and ports_ok and not ports:
+        errors.append("%s.network is host but the entry lists no ports: add the container port to ports" % where)
+    listen = _listen(entry, where, errors, start_values, ports if ports_ok else [], network)
 
     ready, ready_errors = parse_ready(entry.get("ready"), ports, where, ports_ok) if entry else (
         parse_ready("tcp", [0], where)[0], [])
@@ -291,6 +326,8 @@ def plan(backend, recipes=None):
         client_host="127.0.0.1" if bind in WILDCARDS else bind,
         ports=ports,
         publish=publish,
+        network=network,
+        listen=listen if network == "host" else [],
         env=env,
         command=command,
         tmpfs=tmpfs,

@@ -70,6 +70,13 @@ def test_on_the_host_network_nothing_is_published_and_the_server_is_told_where_t
     assert everywhere[-1] == "listen_addresses=0.0.0.0"
 
 
+def test_a_server_with_several_ports_is_told_each_host_port():
+    two = params(network="host", publish=["127.0.0.1::8080", "127.0.0.1::9090"], command=[],
+                 listen_args=["--http={address}:{ports.8080}", "--metrics=:{ports.9090}", "--first={port}"])
+    argv = run_args(two, [("127.0.0.1", 40001, "8080/tcp"), ("127.0.0.1", 40002, "9090/tcp")])
+    assert argv[-3:] == ["--http=127.0.0.1:40001", "--metrics=:40002", "--first=40001"]
+
+
 def test_on_podmans_network_listen_args_are_not_used():
     argv = run_args(params(listen_args=["-c", "port={port}"]))
     assert "--network" not in argv and argv[argv.index("--publish") + 1] == "127.0.0.1:5432:5432"

@@ -66,7 +66,7 @@ def test_the_plan_holds_no_password_and_labels_the_container():
     assert "s3cret" not in repr(planned)
     assert planned["labels"]["io.kubernaut.testinfra.backend"] == "postgres"
     assert planned["labels"]["io.kubernaut.testinfra.run"] == "r1"
-    assert planned["env"] == {"POSTGRES_USER": "postgres", "POSTGRES_DB": "postgres", "POSTGRES_INITDB_ARGS": "--no-sync"}
+    assert planned["env"] == {"POSTGRES_USER": "postgres", "POSTGRES_DB": "postgres", "POSTGRES_INITDB_ARGS": "--no-sync --auth-host=scram-sha-256"}
     assert planned["secret"] == "POSTGRES_PASSWORD" and planned["takes_secret"]
     assert planned["env_file"] == "/run/dir/postgres.env"
     assert planned["recipe"] == "postgres"
@@ -120,6 +120,14 @@ REDIS = {"image": "localhost/kubernaut/redis:trixie", "ports": [6379], "ready": 
     (dict(REDIS, tmpfs={"data": "rw"}), "tmpfs: 'data': 'rw' is not an absolute path"),
     (dict(REDIS, ready={"probe": "sql"}), "testinfra_backends.cache.user is missing: the sql probe logs in"),
     (dict(REDIS, user=["u"]), "testinfra_backends.cache.user must be a string"),
+    (dict(REDIS, network="bridge"), "network 'bridge' is not one of host, default"),
+    (dict(REDIS, network="host"), "network is host but listen is empty: give the arguments that tell the server"),
+    (dict(REDIS, network="host", ports=[], ready={"probe": "log", "pattern": "Ready"}, listen=["--port", "1"]),
+     "network is host but the entry lists no ports"),
+    (dict(REDIS, network="host", listen=["--bind", "${host}"]), "listen[1]: ${host} is the address tests connect to"),
+    (dict(REDIS, network="host", listen=["--port", "${ports.6380}"]), "listen[1]: ${ports.6380} names no port"),
+    (dict(REDIS, network="host", listen=["--requirepass", "${password}"]), "listen[1]: ${password} cannot go into"),
+    (dict(REDIS, network="host", listen={"port": 1}), "listen must be a list of arguments"),
 ])
 def test_each_bad_entry_gets_one_message_naming_backend_field_and_fix(entry, message):
     errors = plan(backend("cache", entry))["errors"]
@@ -182,3 +190,29 @@ def test_result_of_a_reused_container_reads_its_ports_and_password():
     not_reused = result(planned, "new", kept={"reused": False, "reason": "no container"},
                         started={"ports": {"6379/tcp": 40001}}, ready={"ready_seconds": 0.02})
     assert not_reused["env"]["REDIS_PASSWORD"] == "new" and not_reused["reused"] is False
+
+
+def test_on_the_host_network_the_server_is_told_its_address_and_port_and_nothing_is_published_twice():
+    entry = dict(REDIS, ports=[6379, 16379], network="host",
+                 listen="--port ${port} --bind ${address} --cluster-port ${ports.16379} --name ${name}")
+    planned = plan(backend("cache", entry, isolate=True))
+    assert planned["errors"] == []
+    assert planned["network"] == "host"
+    # backend_container fills in the host address and ports it picked (free ones, isolated)
+    assert planned["listen"] == ["--port", "{port}", "--bind", "{address}", "--cluster-port", "{ports.16379}",
+                                 "--name", "cache"]
+    assert planned["publish"] == ["127.0.0.1::6379", "127.0.0.1::16379"]
+    # the exports read the host ports backend_container returns, as on Podman's network
+    env = result(planned, "", started={"ports": {"6379/tcp": 41000, "16379/tcp": 41001}},
+                 ready={"ready_seconds": 0.01})["env"]
+    assert env == {"REDIS_ADDR": "127.0.0.1:41000"}
+
+
+def test_network_default_ignores_listen_and_the_shipped_entries_use_the_hosts():
+    assert plan(backend("cache", dict(REDIS, listen=["--port", "${port}"])))["listen"] == []
+    assert plan(backend("cache", dict(REDIS, listen=["--port", "${port}"])))["network"] == "default"
+    for name in SHIPPED:
+        planned = plan(backend(name), RECIPES)
+        listen = " ".join(planned["listen"])
+        assert planned["network"] == "host" and "{port}" in listen and "{address}" in listen, name
+        assert plan(backend(name, dict(SHIPPED[name], network="default")), RECIPES)["listen"] == []
