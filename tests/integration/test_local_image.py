@@ -172,47 +172,60 @@ def wait_sql(name, port, password, user):
 
 CLUSTER = ("select string_agg(name || '=' || setting, ' ' order by name) from pg_settings "
            "where source = 'configuration file'",
-           "select string_agg(datname || ':' || datcollate || ':' || datctype || ':' || encoding, ' ' order by datname) "
-           "from pg_database",
+           "select string_agg(datname || ':' || pg_get_userbyid(datdba) || ':' || datcollate || ':' || datctype || ':' "
+           "|| encoding, ' ' order by datname) from pg_database",
+           "select string_agg(oid || ':' || rolname || ':' || rolsuper || ':' || rolcanlogin, ' ' order by oid) "
+           "from pg_authid",
            "select count(*) from pg_collation",
            "select string_agg(type || ' ' || array_to_string(database, ',') || ' ' || array_to_string(user_name, ',') "
            "|| ' ' || coalesce(address, '') || ' ' || auth_method, '; ' order by line_number) from pg_hba_file_rules")
 
 
-def test_postgres_cluster_copied_from_the_build_is_the_one_initdb_makes(images, clean_host, container):
-    """The cluster made at build time stands in for initdb (superuser postgres, --no-sync, --auth-host): the same
-    settings, databases, collations and pg_hba rules as initdb's; the password (with a quote and a backslash) set,
-    a wrong one refused over 127.0.0.1 on the host's network, and never in the log."""
+@pytest.mark.parametrize("user,database", [("postgres", "postgres"), ("slm_user", "action_history")],
+                         ids=["postgres", "own-user-and-database"])
+def test_postgres_cluster_copied_from_the_build_is_the_one_initdb_makes(images, clean_host, container, user, database):
+    """The cluster made at build time stands in for initdb (--no-sync, --auth-host), for the superuser postgres and
+    for a suite's own superuser and database (kubernaut's slm_user and action_history: the copy renames the
+    bootstrap superuser and creates the database itself): the same settings, databases and their owners, roles,
+    collations and pg_hba rules as initdb and the temporary server make; the password (with a quote and a
+    backslash) set, a wrong one refused over 127.0.0.1 on the host's network, and never in the log."""
     import psycopg2
     password = "it's a \\ secret"
     port, other = free_port(), free_port()
+    own = ["-e", "POSTGRES_USER=" + user, "-e", "POSTGRES_DB=" + database] if user != "postgres" else []
     copied = container("testinfra-localimage-pgcopy", "--network", "host", "--tmpfs", "/var/lib/postgresql/data",
-                       "-e", "POSTGRES_PASSWORD=" + password,
+                       "-e", "POSTGRES_PASSWORD=" + password, *own,
                        "-e", "POSTGRES_INITDB_ARGS=--no-sync --auth-host=scram-sha-256",
                        images["pg"], "postgres", "-c", "port=%d" % port, "-c", "listen_addresses=127.0.0.1")
     # --data-checksums is not among the options the copy stands in for: initdb runs
     made = container("testinfra-localimage-pginitdb", "--network", "host", "--tmpfs", "/var/lib/postgresql/data",
-                     "-e", "POSTGRES_PASSWORD=pw",
+                     "-e", "POSTGRES_PASSWORD=pw", *own,
                      "-e", "POSTGRES_INITDB_ARGS=--no-sync --auth-host=scram-sha-256 --data-checksums",
                      images["pg"], "postgres", "-c", "port=%d" % other, "-c", "listen_addresses=127.0.0.1")
-    wait_sql(copied, port, password, "postgres")
-    wait_sql(made, other, "pw", "postgres")
+    wait_sql(copied, port, password, user)
+    wait_sql(made, other, "pw", user)
     for query in CLUSTER:
-        assert sql(port, password, query, user="postgres", dbname="postgres") == \
-            sql(other, "pw", query, user="postgres", dbname="postgres"), query
+        assert sql(port, password, query, user=user, dbname=database) == \
+            sql(other, "pw", query, user=user, dbname=database), query
     identifier = "select system_identifier::text from pg_control_system()"
     control = podman("run", "--rm", "--network", "none", "--user", "postgres", "--entrypoint", "pg_controldata",
                      images["pg"], "/usr/local/share/kubernaut/pgdata-template").stdout
     built = re.search(r"Database system identifier:\s+(\d+)", control).group(1)
-    assert sql(port, password, identifier, user="postgres", dbname="postgres") == [built], "copied, not initdb'd"
-    assert sql(other, "pw", identifier, user="postgres", dbname="postgres") != [built]
-    assert sql(other, "pw", "show data_checksums", user="postgres", dbname="postgres") == ["on"]
-    assert sql(port, password, "show data_checksums", user="postgres", dbname="postgres") == ["off"]
+    assert sql(port, password, identifier, user=user, dbname=database) == [built], "copied, not initdb'd"
+    assert sql(other, "pw", identifier, user=user, dbname=database) != [built]
+    assert sql(other, "pw", "show data_checksums", user=user, dbname=database) == ["on"]
+    assert sql(port, password, "show data_checksums", user=user, dbname=database) == ["off"]
+    assert sql(port, password, "select pg_get_userbyid(10)", user=user, dbname=database) == [user]  # the bootstrap one
     with pytest.raises(psycopg2.OperationalError, match="password authentication failed"):
-        sql(port, "wrong", "select 1", user="postgres", dbname="postgres")
+        sql(port, "wrong", "select 1", user=user, dbname=database)
     log = podman("logs", copied)
     assert "secret" not in log.stdout + log.stderr
     assert "PostgreSQL init process complete" in log.stdout
+    # the copy made the database itself: no temporary server started (pg_ctl says so when it starts one, as it does
+    # after initdb to create the database)
+    assert "waiting for server to start" not in log.stdout
+    if database != "postgres":
+        assert "waiting for server to start" in podman("logs", made).stdout
 
 
 def test_postgres_requires_a_password(images):
