@@ -66,9 +66,16 @@ def choose_transfer(wanted, local_rsync, remote_rsync, ssh_ok):
     proxy in the measurements (docs/lab-hosts.md), sending less (--compress skips zips), no temp file."""
     can = local_rsync and remote_rsync and ssh_ok
     if wanted == "rsync" and not can:
+        fixes = [fix for ok, fix in ((local_rsync, "install rsync on the controller (make prepare, or apt-get install "
+                                                   "rsync)"),
+                                     (remote_rsync, "install it on the target (playbooks/prepare_host.yml there)"),
+                                     (ssh_ok, "connect over SSH with a key and without become"))
+                 if not ok]
         raise ValueError("transfer=rsync needs rsync on the controller (%s) and on the target (%s) and an SSH "
-                         "connection with key authentication and no become (%s)"
-                         % ("yes" if local_rsync else "no", "yes" if remote_rsync else "no", "yes" if ssh_ok else "no"))
+                         "connection with key authentication and no become (%s): %s, or use transfer=auto (the "
+                         "archive where rsync cannot be used)"
+                         % ("yes" if local_rsync else "no", "yes" if remote_rsync else "no", "yes" if ssh_ok else "no",
+                            "; ".join(fixes)))
     return "archive" if wanted == "archive" or not can else "rsync"
 
 

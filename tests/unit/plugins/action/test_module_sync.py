@@ -42,6 +42,12 @@ def test_transfer_choice_by_what_both_ends_have():
     assert choose_transfer("archive", True, True, True) == "archive"
     with pytest.raises(ValueError, match=r"on the target \(no\)"):
         choose_transfer("rsync", True, False, True)
+    # each missing part with its fix, and only those (a new controller has no rsync until make prepare)
+    with pytest.raises(ValueError) as missing:
+        choose_transfer("rsync", False, True, True)
+    assert "on the controller (no)" in str(missing.value)
+    assert str(missing.value).endswith(": install rsync on the controller (make prepare, or apt-get install rsync), "
+                                       "or use transfer=auto (the archive where rsync cannot be used)")
 
 
 def test_rsync_command_line_deletes_excludes_and_brings_the_manifest():
