@@ -27,9 +27,14 @@ def resolve(path, state_dir=None):
     return path if os.path.isabs(path) else os.path.join(state_dir or default_base_dir(), path)
 
 
+def bad_names(env):
+    """The names of ``env`` that are not shell variable names, sorted."""
+    return sorted(str(name) for name in env if not NAME.match(str(name)))
+
+
 def render(env):
     """Shell text that exports ``env``; names must be shell variable names."""
-    bad = sorted(str(name) for name in env if not NAME.match(str(name)))
+    bad = bad_names(env)
     if bad:
         raise ValueError("not an environment variable name: %s" % ", ".join(bad))
     return "".join("export %s=%s\n" % (name, shlex.quote(str(value))) for name, value in sorted(env.items()))
@@ -65,6 +70,27 @@ def write(path, env):
         os.unlink(temp)
         raise
     return True
+
+
+def write_for(module, path, env, state_dir=None):
+    """Write ``env`` for a module (M(env_file), M(prepare_tests)): fails the module with one message naming the fix;
+    in check mode writes nothing and says whether the file would change. Returns (changed, absolute path)."""
+    path = os.path.abspath(resolve(path, state_dir))
+    try:
+        text = render(env)
+    except ValueError as exc:
+        module.fail_json(msg="%s: %s" % (path, exc))
+    if module.check_mode:
+        try:
+            with open(path) as handle:
+                return handle.read() != text, path
+        except (IOError, OSError):
+            return True, path
+    try:
+        return write(path, env), path
+    except (IOError, OSError) as exc:
+        module.fail_json(msg="cannot write %s: %s (set testinfra_state_dir to a writable directory)"
+                         % (path, exc.strerror or exc))
 
 
 def load(module, path, remove=False):

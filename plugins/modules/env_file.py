@@ -73,15 +73,12 @@ names:
   type: list
   elements: str
 finished:
-  description:
-    - When the module finished, in seconds since the epoch on the target. A service run takes it as the start of its
-      test phase (the tests' environment is the last thing written before C(go test)), instead of a task of its own.
+  description: When the module finished, in seconds since the epoch on the target.
   returned: always
   type: float
   sample: 1764770000.25
 """
 
-import os
 import time
 
 from ansible.module_utils.basic import AnsibleModule
@@ -98,25 +95,8 @@ ARGUMENT_SPEC = dict(
 def run_module(module):
     """The module's work; ``module`` is an AnsibleModule, or a LocalModule when run in process."""
     params = module.params
-    path = envfile.resolve(params["path"], params["state_dir"])
-    try:
-        text = envfile.render(params["env"])
-    except ValueError as exc:
-        module.fail_json(msg="env_file %s: %s" % (path, exc))
-    names = sorted(params["env"])
-    if module.check_mode:
-        try:
-            with open(path) as handle:
-                changed = handle.read() != text
-        except (IOError, OSError):
-            changed = True
-        module.exit_json(changed=changed, path=path, names=names, finished=time.time())
-    try:
-        changed = envfile.write(path, params["env"])
-    except (IOError, OSError) as exc:
-        module.fail_json(msg="cannot write %s: %s (set testinfra_state_dir to a writable directory)"
-                         % (path, exc.strerror or exc))
-    module.exit_json(changed=changed, path=os.path.abspath(path), names=names, finished=time.time())
+    changed, path = envfile.write_for(module, params["path"], params["env"], params["state_dir"])
+    module.exit_json(changed=changed, path=path, names=sorted(params["env"]), finished=time.time())
 
 
 def main():

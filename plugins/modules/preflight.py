@@ -14,17 +14,19 @@ short_description: Check a service's test run can start, and build its go test c
 version_added: "0.1.0"
 description:
   - Runs before anything is provisioned, so that bad input fails with one clear message naming
-    the fix and leaves nothing behind.
+    the fix and leaves nothing behind. It only checks and reads; it changes nothing on the host.
   - Checks that the Go module directory exists and holds C(go.mod), that Go (and Podman, when
     backends are needed) are installed, that every package pattern matches packages with tests,
     and that the host ports the backends will publish are free.
   - Returns the C(go test) argument vector, with C(-json), C(-count=1) (integration results must
     not come from Go's test cache; a C(-count) flag given by the user wins) and C(-timeout), wrapped
     in coreutils C(timeout) so a hanging build is bounded too.
+  - What the command line needs on the host (the directories of O(temp_dir) and O(binary_dir), the ginkgo CLI) is
+    made right before the tests start by M(kubernaut.testinfra.prepare_tests), from this module's return values. What
+    dead runs left is removed before this check by M(kubernaut.testinfra.reap) with
+    O(kubernaut.testinfra.reap#module:stale=true), so that their ports count as free.
 author:
   - kubernaut.testinfra contributors
-extends_documentation_fragment:
-  - kubernaut.testinfra.controllers
 options:
   service:
     description: Service name, for messages.
@@ -82,42 +84,27 @@ options:
         description: The variable that sets this port, named in the message.
         type: str
         default: ""
-  reap_stale:
-    description:
-      - Before checking the ports, remove what dead or expired runs left behind (while Go lists the packages), as
-        M(kubernaut.testinfra.reap) with O(kubernaut.testinfra.reap#module:stale=true) does (one task instead of two).
-    type: bool
-    default: false
   state_dir:
-    description: With O(reap_stale), the directory of the runs' state; default C(<tmp>/kubernaut-testinfra-<uid>).
+    description: The directory relative paths are taken under; default C(<tmp>/kubernaut-testinfra-<uid>).
     type: path
   binary_dir:
     description:
       - Directory for the test binaries, passed as C(go test -o <dir>/); a relative path is taken under
         O(state_dir). Go does not link a test package again when its binary there is current (about
         0.6 s saved per package here, 1.5 s for a client-go suite).
-      - Created, not in check mode, with hard links to the binaries of earlier runs, from a cache per
-        user, service and Go module (C(<state_dir>/.test-binaries/<service>-<hash of repo_dir>)).
-        M(kubernaut.testinfra.reap) moves the binaries back into that cache when it removes the run's
-        directory; a cache unused for 7 days is removed by the stale reap.
+      - The binaries of earlier runs come from a cache per user, service and Go module
+        (C(<state_dir>/.test-binaries/<service>-<hash of repo_dir>), RV(binary_cache)).
+        M(kubernaut.testinfra.prepare_tests) creates the directory with hard links to them, and
+        M(kubernaut.testinfra.reap) moves the binaries back into the cache when it removes the run's directory; a cache
+        unused for 7 days is removed by the stale reap.
       - Not used when O(go_test_flags) hold C(-o) or C(-c), or when two test packages would get the same
         binary name (C(go test -o) refuses that); RV(binary_dir) is then empty.
     type: str
   temp_dir:
     description:
-      - Directory created (not in check mode) for the temporary files of C(go test) and of the tests it runs,
-        to be their C(TMPDIR); a relative path is taken under O(state_dir).
-      - Inside the run's directory, it goes when the run's directory goes (a C(state.json) in it records the
-        run's O(labels) for M(kubernaut.testinfra.reap)). A run killed during C(go test) then
-        leaves no C(go-build*) work directory and no Ansible module payload in the system's temp directory.
+      - Directory for the temporary files of C(go test) and of the tests it runs, to be their C(TMPDIR); a relative
+        path is taken under O(state_dir). M(kubernaut.testinfra.prepare_tests) creates it.
     type: str
-  labels:
-    description:
-      - Labels of the run (C(io.kubernaut.testinfra.run), C(io.kubernaut.testinfra.expires), ...), recorded with
-        the binary directory of O(binary_dir) in C(state.json) so that M(kubernaut.testinfra.reap) can tell the
-        directory of a run that died. The host and controller labels are filled in.
-    type: dict
-    default: {}
   binaries_in_cache:
     description:
       - With O(binary_dir) set, let C(go test -o) write straight into the cache instead of a directory of
@@ -165,7 +152,7 @@ options:
 attributes:
   check_mode:
     support: full
-    description: Only reads; the stale reap reports what it would remove.
+    description: Only reads, in check mode as otherwise.
   diff_mode:
     support: none
 """
@@ -190,7 +177,10 @@ argv:
   elements: str
   sample: [timeout, --kill-after=30, "600", go, test, -json, -count=1, -timeout=5m, ./test/integration/ai/...]
 ginkgo:
-  description: With O(runner=ginkgo) (and a Ginkgo suite to run), the ginkgo binary, its version, report and procs; else empty.
+  description:
+    - With O(runner=ginkgo) (and a Ginkgo suite to run), where the ginkgo binary of the module's version and the report
+      converter go (M(kubernaut.testinfra.prepare_tests) builds and installs them when the cache lacks them), the
+      version, report and procs; else empty.
   returned: success
   type: dict
   sample: {path: /home/me/.cache/kubernaut-testinfra/bin/ginkgo-v2.28.0, version: v2.28.0, report: /tmp/x/r.json}
@@ -199,6 +189,10 @@ binary_dir:
   returned: success
   type: str
   sample: /tmp/kubernaut-testinfra-0/20261124031811-2536/bin
+binary_cache:
+  description: With RV(binary_dir), the cache of this service's test binaries it is made from; else empty.
+  returned: success
+  type: str
 go_version:
   description: Output of C(go version).
   returned: success
@@ -208,10 +202,6 @@ test_packages:
   returned: success
   type: list
   elements: str
-reaped:
-  description: With O(reap_stale), what was removed (the return values of M(kubernaut.testinfra.reap)).
-  returned: success
-  type: dict
 manifests:
   description: O(manifests) with every path expanded to the absolute manifest files, in order.
   returned: success
@@ -255,12 +245,11 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kubernaut.testinfra.plugins.module_utils import ports, runstate
-from ansible_collections.kubernaut.testinfra.plugins.module_utils.background import Background
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.envtest.cache import default_cache_dir
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest import binary_cache as test_binaries
-from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest import ginkgo_cli, ginkgo_json
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.gotest import ginkgo_cli
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.k8s import manifests
-from ansible_collections.kubernaut.testinfra.plugins.module_utils.reaping import port_taken_message, reap
+from ansible_collections.kubernaut.testinfra.plugins.module_utils.reaping import port_taken_message
 from ansible_collections.kubernaut.testinfra.plugins.module_utils.runstate import default_base_dir
 
 GINKGO = "github.com/onsi/ginkgo/v2"
@@ -374,27 +363,16 @@ def expand_manifests(module):
 
 
 def binary_dir(module, test_packages):
-    """The directory for go test -o, seeded from the cache; '' when it cannot or should not be used."""
+    """(directory for go test -o, its cache); ('', '') when it cannot or should not be used. Made by prepare_tests."""
     params = module.params
     if not params["binary_dir"] or any(f.split("=")[0].lstrip("-") in ("o", "c") for f in params["go_test_flags"]):
-        return ""
+        return "", ""
     if not test_binaries.unique_names(test_packages):
-        return ""
+        return "", ""
     base = params["state_dir"] or default_base_dir()
     cache = test_binaries.cache_dir(base, params["service"], params["repo_dir"])
     path = cache if params["binaries_in_cache"] else os.path.join(base, os.path.expanduser(params["binary_dir"]))
-    if not module.check_mode:
-        try:
-            if params["binaries_in_cache"]:
-                test_binaries.open_cache(cache)
-            else:
-                test_binaries.seed(path, cache)
-                # whose directory this is, so that the reaper can tell when the run is gone
-                runstate.write_json(os.path.join(path, "state.json"), {"labels": runstate.own_labels(params["labels"])})
-        except OSError as exc:
-            module.fail_json(msg="cannot prepare the test binary directory %s: %s (set testinfra_state_dir to a "
-                             "writable directory, or testinfra_go_test_cache_binaries=false)" % (path, exc))
-    return path
+    return path, cache
 
 
 def build_argv(module, go, test_packages=(), bin_dir=""):
@@ -465,16 +443,8 @@ def ginkgo_run(module, go, test_packages):
     cache = params["cache_dir"] or default_cache_dir(os.environ, os.path.expanduser("~"))
     base = params["state_dir"] or default_base_dir()
     report = os.path.join(base, os.path.expanduser(params["report_file"]))
-    path = ginkgo_cli.binary_path(cache, version)
-    converter = os.path.join(cache, "bin", ginkgo_cli.CONVERTER)
-    if not module.check_mode:
-        try:
-            path, error = ginkgo_cli.build(module.run_command, go, params["repo_dir"], cache, version)
-            converter = ginkgo_cli.install_converter(cache, ginkgo_json)
-        except OSError as exc:
-            error = str(exc)
-        if error:
-            module.fail_json(msg="cannot build the ginkgo CLI %s into %s: %s" % (version, cache, error))
+    path = ginkgo_cli.binary_path(cache, version)  # built there by prepare_tests when the cache lacks it
+    converter = ginkgo_cli.converter_path(cache)
     procs = params["procs"] or os.cpu_count() or 1
     argv, dropped = ginkgo_cli.ginkgo_argv(sys.executable or "python3", converter, path, report, params["packages"],
                                            params["go_test_flags"], procs, params["race"], params["go_test_timeout"])
@@ -482,7 +452,7 @@ def ginkgo_run(module, go, test_packages):
         module.warn("runner ginkgo: %s left out (go test flags the ginkgo runner sets or does not have)"
                     % " ".join(dropped))
     return bounded(module, argv, go_duration_seconds(params["go_test_timeout"])), dict(
-        path=path, version=version, report=report, procs=procs)
+        path=path, version=version, report=report, procs=procs, converter=converter, cache_dir=cache)
 
 
 ARGUMENT_SPEC = dict(
@@ -508,30 +478,17 @@ ARGUMENT_SPEC = dict(
     cache_dir=dict(type="path"),
     binary_dir=dict(type="str"),
     binaries_in_cache=dict(type="bool", default=False),
-    labels=dict(type="dict", default={}),
-    reap_stale=dict(type="bool", default=False),
-    controller_host=dict(type="str", default=""),
-    live_controllers=dict(type="list", elements="str", default=[]),
     temp_dir=dict(type="str"),
     state_dir=dict(type="path"),
 )
 
 
 def temp_dir(module):
-    """The directory of O(temp_dir), created; '' without it."""
+    """The path of O(temp_dir) (made by prepare_tests); '' without it."""
     params = module.params
     if not params["temp_dir"]:
         return ""
-    path = os.path.join(params["state_dir"] or default_base_dir(), os.path.expanduser(params["temp_dir"]))
-    if not module.check_mode:
-        try:
-            os.makedirs(path, mode=0o700, exist_ok=True)
-            # whose directory this is, so that the reaper can tell when the run is gone
-            runstate.write_json(os.path.join(path, "state.json"), {"labels": runstate.own_labels(params["labels"])})
-        except OSError as exc:
-            module.fail_json(msg="cannot create the temp directory %s: %s (set testinfra_state_dir to a writable "
-                             "directory)" % (path, exc))
-    return path
+    return os.path.join(params["state_dir"] or default_base_dir(), os.path.expanduser(params["temp_dir"]))
 
 
 def run_module(module):
@@ -554,28 +511,18 @@ def run_module(module):
                    "or set testinfra_go=/path/to/go")
     if params["podman"]:
         find_tool(module, params["podman"], "install Podman (apt-get install podman) or run `make prepare`")
-    stale = None
-    if params["reap_stale"]:  # while Go lists the packages; before the port check, so that dead runs free their ports
-        runstate.set_controller_view(params["controller_host"], params["live_controllers"])
-        stale = Background(module, reap, dict(run_id=None, expired_only=False, stale=True, keep_labels=[],
-                                              podman=params["podman"] or "podman", state_dir=params["state_dir"]))
-    try:
-        dummy, go_version, dummy = module.run_command([go, "version"])
-        test_packages = check_packages(module, go)
-        manifests = expand_manifests(module)
-    finally:  # a failure above waits for the reap too: nothing is left half done
-        if stale:
-            stale.wait()
-    reaped = stale.result() if stale else {}
+    dummy, go_version, dummy = module.run_command([go, "version"])
+    test_packages = check_packages(module, go)
+    manifests = expand_manifests(module)
     check_ports(module)
     if runner_of(module, test_packages) == "ginkgo":
-        bin_dir = ""
+        bin_dir = bin_cache = ""
         argv, ginkgo = ginkgo_run(module, go, test_packages)
     else:
-        bin_dir = binary_dir(module, test_packages)
+        bin_dir, bin_cache = binary_dir(module, test_packages)
         argv, ginkgo = build_argv(module, go, test_packages, bin_dir), {}
-    module.exit_json(changed=reaped.get("changed", False), reaped=reaped, ginkgo=ginkgo,
-                     argv=argv, binary_dir=bin_dir, temp_dir=temp_dir(module),
+    module.exit_json(changed=False, ginkgo=ginkgo, argv=argv, binary_dir=bin_dir, binary_cache=bin_cache,
+                     temp_dir=temp_dir(module),
                      go_version=go_version.strip(), manifests=manifests, test_packages=test_packages,
                      controller=runstate.controller(), state_dir=default_base_dir(), user=pwd.getpwuid(os.getuid()).pw_name,
                      hostname=socket.gethostname(), finished=time.time())

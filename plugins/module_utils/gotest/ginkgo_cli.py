@@ -72,10 +72,15 @@ def build(run, go, repo_dir, cache_dir, version):
         shutil.rmtree(work, ignore_errors=True)
 
 
+def converter_path(cache_dir):
+    """Where install_converter puts the report converter."""
+    return os.path.join(cache_dir, "bin", CONVERTER)
+
+
 def install_converter(cache_dir, source_module):
     """Copy the report converter (gotest/ginkgo_json.py) next to the ginkgo binaries when it changed; its path."""
     source = inspect.getsource(source_module)
-    path = os.path.join(cache_dir, "bin", CONVERTER)
+    path = converter_path(cache_dir)
     try:
         with open(path) as handle:
             if handle.read() == source:

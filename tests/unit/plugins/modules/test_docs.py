@@ -22,7 +22,7 @@ def ansible_doc(*args):
 def test_expected_modules_exist():
     assert set(MODULES) >= {"pgvector_ready", "redis_ready", "preflight", "reap", "local_image", "kind_preflight",
                             "envtest_binaries", "envtest_control_plane", "k8s_cluster_ready", "k8s_tokens", "container_ready",
-                            "result_files", "go_toolchain"}
+                            "result_files", "go_toolchain", "prepare_tests"}
 
 
 @pytest.mark.parametrize("module", MODULES)
