@@ -27,14 +27,9 @@ def resolve(path, state_dir=None):
     return path if os.path.isabs(path) else os.path.join(state_dir or default_base_dir(), path)
 
 
-def bad_names(env):
-    """The names of ``env`` that are not shell variable names, sorted."""
-    return sorted(str(name) for name in env if not NAME.match(str(name)))
-
-
 def render(env):
     """Shell text that exports ``env``; names must be shell variable names."""
-    bad = bad_names(env)
+    bad = sorted(str(name) for name in env if not NAME.match(str(name)))
     if bad:
         raise ValueError("not an environment variable name: %s" % ", ".join(bad))
     return "".join("export %s=%s\n" % (name, shlex.quote(str(value))) for name, value in sorted(env.items()))

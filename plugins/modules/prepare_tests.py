@@ -206,20 +206,18 @@ def run_module(module):
     if params["binary_dir"] and not params["binary_cache"]:
         module.fail_json(msg="binary_dir %s needs binary_cache (the binary_cache return value of preflight)"
                          % params["binary_dir"])
-    bad = envfile.bad_names(params["env"])
-    if bad:  # before anything is made
-        module.fail_json(msg="%s: not an environment variable name: %s" % (params["path"], ", ".join(bad)))
-    names = sorted(params["env"])
+    # first: a bad variable name fails before anything is made
+    changed, path = envfile.write_for(module, params["path"], params["env"], params["state_dir"])
     if not module.check_mode:
         labels = runstate.own_labels(params["labels"])
         if params["temp_dir"]:
             make_temp_dir(module, params["temp_dir"], labels)
         if params["binary_dir"]:
             make_binary_dir(module, params["binary_dir"], params["binary_cache"], labels)
-    changed, path = envfile.write_for(module, params["path"], params["env"], params["state_dir"])
     finished = time.time()
     built = build_ginkgo(module) if params["ginkgo"] and not module.check_mode else False
-    module.exit_json(changed=changed or built, path=path, names=names, finished=finished, ginkgo_built=built)
+    module.exit_json(changed=changed or built, path=path, names=sorted(params["env"]), finished=finished,
+                     ginkgo_built=built)
 
 
 def main():
